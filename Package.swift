@@ -1,0 +1,130 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "swift-openclaw",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "openclaw", targets: ["openclaw"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "OpenAIWire",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GatewayConfig",
+            dependencies: ["OpenAIWire"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SessionStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ModelProviders",
+            dependencies: [
+                "OpenAIWire",
+                "GatewayConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AgentRuntime",
+            dependencies: [
+                "GatewayConfig",
+                "ModelProviders",
+                "SessionStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "OpenAIWire",
+                "GatewayConfig",
+                "AgentRuntime",
+                "ModelProviders",
+                "SessionStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "openclaw",
+            dependencies: [
+                "Gateway",
+                "AgentRuntime",
+                "GatewayConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OpenAIWireTests",
+            dependencies: ["OpenAIWire"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayConfigTests",
+            dependencies: ["GatewayConfig"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionStoreTests",
+            dependencies: ["SessionStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AgentRuntimeTests",
+            dependencies: ["AgentRuntime", "SessionStore", "GatewayConfig", "ModelProviders"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayEndToEndTests",
+            dependencies: [
+                "Gateway",
+                "GatewayConfig",
+                "OpenAIWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,23 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Owns the upstream `HTTPClient`: stays up until graceful shutdown, then shuts the client down
+/// (after the HTTP server, which is started later and so stopped first, has drained).
+public struct HTTPClientService: Service {
+    public let client: HTTPClient
+
+    public init(connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(120)) {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

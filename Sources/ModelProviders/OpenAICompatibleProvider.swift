@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import OpenAIWire
+
+/// Any server speaking OpenAI Chat Completions (`api: "openai-completions"`), truly streamed:
+/// each upstream SSE event becomes a `textDelta` as soon as its bytes arrive.
+public struct OpenAICompatibleProvider: ModelProvider {
+    public let id: String
+    let baseURL: String
+    let apiKey: String?
+    let headers: [String: String]
+    let client: HTTPClient
+    /// Time allowed until the response head arrives.
+    let headTimeout: TimeAmount
+    let logger: Logger
+
+    /// Upper bound on an error body or a non-stream answer we will read.
+    static let maxBufferedBody = 8 * 1024 * 1024
+
+    public init(
+        id: String, baseURL: String, apiKey: String?, headers: [String: String] = [:], client: HTTPClient,
+        headTimeout: TimeAmount = .seconds(300), logger: Logger
+    ) {
+        self.id = id
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
+        self.headers = headers
+        self.client = client
+        self.headTimeout = headTimeout
+        self.logger = logger
+    }
+
+    public func complete(
+        _ request: ModelRequest, onEvent: (ModelStreamEvent) async throws -> Void
+    ) async throws -> ModelResponse {
+        var http = HTTPClientRequest(url: baseURL + "/chat/completions")
+        http.method = .POST
+        http.headers.add(name: "content-type", value: "application/json")
+        http.headers.add(name: "accept", value: "text/event-stream")
+        if let apiKey, !apiKey.isEmpty { http.headers.add(name: "authorization", value: "Bearer \(apiKey)") }
+        for (name, value) in headers { http.headers.replaceOrAdd(name: name, value: value) }
+        http.body = .bytes(ByteBuffer(data: JSONCoding.compactData(UpstreamChatRequest(request))))
+
+        let started = ContinuousClock.now
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(http, timeout: headTimeout, logger: logger)
+        } catch {
+            throw Self.classify(error, provider: id)
+        }
+        logger.debug(
+            "upstream response head",
+            metadata: [
+                "upstream.provider": "\(id)", "upstream.status": "\(response.status.code)",
+                "upstream.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+            ])
+
+        guard (200..<300).contains(response.status.code) else {
+            let body = try? await response.body.collect(upTo: Self.maxBufferedBody)
+            let decoded = body.flatMap { try? JSONDecoder().decode(UpstreamChunk.self, from: Data(buffer: $0)) }
+            let fallback = body.map { String(buffer: $0) }.flatMap { $0.isEmpty ? nil : String($0.prefix(500)) }
+            throw ProviderError.fromStatus(
+                Int(response.status.code), provider: id, message: decoded?.error?.message ?? fallback,
+                type: decoded?.error?.type, code: decoded?.error?.code?.text)
+        }
+
+        let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
+        do {
+            if contentType.contains("text/event-stream") {
+                return try await readStream(response.body, onEvent: onEvent)
+            }
+            return try await readWhole(response.body, onEvent: onEvent)
+        } catch let error as ProviderError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Self.classify(error, provider: id)
+        }
+    }
+
+    private func readStream(
+        _ body: HTTPClientResponse.Body, onEvent: (ModelStreamEvent) async throws -> Void
+    ) async throws -> ModelResponse {
+        var decoder = SSEDecoder()
+        var text = ""
+        var usage = ModelUsage()
+        var finishReason: String?
+        var tools = ToolCallAccumulator()
+        let json = JSONDecoder()
+
+        func handle(_ event: String) async throws -> Bool {
+            if event == "[DONE]" { return false }
+            guard let chunk = try? json.decode(UpstreamChunk.self, from: Data(event.utf8)) else {
+                logger.debug("ignoring undecodable upstream event", metadata: ["upstream.provider": "\(id)"])
+                return true
+            }
+            if let error = chunk.error {
+                throw ProviderError(
+                    kind: .serverError, provider: id, message: error.message ?? "upstream stream error",
+                    code: error.code?.text)
+            }
+            if let u = chunk.usage { usage = u.modelUsage }
+            for choice in chunk.choices ?? [] {
+                if let delta = choice.delta {
+                    if let content = delta.content, !content.isEmpty {
+                        text += content
+                        try await onEvent(.textDelta(content))
+                    }
+                    for (i, call) in (delta.toolCalls ?? []).enumerated() { tools.add(call, fallbackIndex: i) }
+                }
+                if let reason = choice.finishReason { finishReason = reason }
+            }
+            return true
+        }
+
+        streaming: for try await buffer in body {
+            for event in decoder.feed(buffer.readableBytesView) {
+                guard try await handle(event) else { break streaming }
+            }
+        }
+        for event in decoder.finish() { _ = try await handle(event) }
+        return ModelResponse(text: text, toolCalls: tools.toolCalls, usage: usage, finishReason: finishReason)
+    }
+
+    private func readWhole(
+        _ body: HTTPClientResponse.Body, onEvent: (ModelStreamEvent) async throws -> Void
+    ) async throws -> ModelResponse {
+        let buffer = try await body.collect(upTo: Self.maxBufferedBody)
+        let chunk: UpstreamChunk
+        do {
+            chunk = try JSONDecoder().decode(UpstreamChunk.self, from: Data(buffer: buffer))
+        } catch {
+            throw ProviderError(kind: .serverError, provider: id, message: "upstream sent an unreadable answer")
+        }
+        let choice = chunk.choices?.first
+        let text = choice?.message?.content ?? choice?.delta?.content ?? ""
+        if !text.isEmpty { try await onEvent(.textDelta(text)) }
+        var tools = ToolCallAccumulator()
+        for (i, call) in (choice?.message?.toolCalls ?? []).enumerated() { tools.add(call, fallbackIndex: i) }
+        return ModelResponse(
+            text: text, toolCalls: tools.toolCalls, usage: chunk.usage?.modelUsage ?? ModelUsage(),
+            finishReason: choice?.finishReason)
+    }
+
+    /// Maps transport errors onto failover kinds (V1, L4).
+    static func classify(_ error: any Error, provider: String) -> any Error {
+        if error is CancellationError || error is ProviderError { return error }
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .cancelled: return CancellationError()
+            case .readTimeout, .deadlineExceeded, .connectTimeout, .writeTimeout:
+                return ProviderError(kind: .timeout, provider: provider, message: "upstream provider timeout")
+            case .remoteConnectionClosed:
+                return ProviderError(kind: .serverError, provider: provider, message: "upstream closed the connection")
+            default:
+                return ProviderError(kind: .connection, provider: provider, message: "upstream connection failed: \(e)")
+            }
+        }
+        return ProviderError(kind: .connection, provider: provider, message: "upstream connection failed: \(error)")
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (s, a) = components
+        return s * 1000 + a / 1_000_000_000_000_000
+    }
+}

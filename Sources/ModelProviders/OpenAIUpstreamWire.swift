@@ -1,0 +1,218 @@
+import OpenAIWire
+
+/// The body sent to an OpenAI-compatible `/chat/completions` (D-10).
+struct UpstreamChatRequest: Encodable {
+    struct StreamOptions: Encodable {
+        var includeUsage = true
+        enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+    }
+    struct Message: Encodable {
+        var role: String
+        var content: Content?
+        var toolCalls: [ToolCallOut]?
+        var toolCallId: String?
+        enum CodingKeys: String, CodingKey {
+            case role, content
+            case toolCalls = "tool_calls"
+            case toolCallId = "tool_call_id"
+        }
+    }
+    enum Content: Encodable {
+        case text(String)
+        case parts([JSONValue])
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .text(let s): try c.encode(s)
+            case .parts(let p): try c.encode(p)
+            }
+        }
+    }
+    struct ToolCallOut: Encodable {
+        struct Function: Encodable {
+            var name: String
+            var arguments: String
+        }
+        var id: String
+        var type = "function"
+        var function: Function
+    }
+
+    var model: String
+    var messages: [Message]
+    var stream = true
+    var streamOptions = StreamOptions()
+    var tools: [JSONValue]?
+    var toolChoice: JSONValue?
+    var maxTokens: Int?
+    var temperature: Double?
+    var topP: Double?
+    var frequencyPenalty: Double?
+    var presencePenalty: Double?
+    var seed: Int?
+    var stop: [String]?
+    var responseFormat: JSONValue?
+
+    enum CodingKeys: String, CodingKey {
+        case model, messages, stream, tools, temperature, seed, stop
+        case streamOptions = "stream_options"
+        case toolChoice = "tool_choice"
+        case maxTokens = "max_tokens"
+        case topP = "top_p"
+        case frequencyPenalty = "frequency_penalty"
+        case presencePenalty = "presence_penalty"
+        case responseFormat = "response_format"
+    }
+
+    init(_ request: ModelRequest) {
+        self.model = request.model
+        self.messages = request.messages.map(Self.message)
+        if !request.tools.isEmpty {
+            self.tools = request.tools.map { tool in
+                .object([
+                    "type": .string("function"),
+                    "function": .object([
+                        "name": .string(tool.name),
+                        "description": .string(tool.description),
+                        "parameters": tool.parameters,
+                    ]),
+                ])
+            }
+            self.toolChoice = request.toolChoice
+        }
+        let s = request.sampling
+        self.maxTokens = s.maxTokens
+        self.temperature = s.temperature
+        self.topP = s.topP
+        self.frequencyPenalty = s.frequencyPenalty
+        self.presencePenalty = s.presencePenalty
+        self.seed = s.seed
+        self.stop = s.stop
+        self.responseFormat = s.responseFormat
+    }
+
+    private static func message(_ m: ChatMessage) -> Message {
+        var content: Content? = .text(m.content)
+        if !m.images.isEmpty {
+            var parts: [JSONValue] = []
+            if !m.content.isEmpty { parts.append(.object(["type": .string("text"), "text": .string(m.content)])) }
+            for image in m.images {
+                let url = "data:\(image.mimeType);base64,\(image.base64Data)"
+                parts.append(.object(["type": .string("image_url"), "image_url": .object(["url": .string(url)])]))
+            }
+            content = .parts(parts)
+        } else if m.role == .assistant, !m.toolCalls.isEmpty, m.content.isEmpty {
+            content = nil
+        }
+        return Message(
+            role: m.role.rawValue, content: content,
+            toolCalls: m.toolCalls.isEmpty
+                ? nil
+                : m.toolCalls.map { ToolCallOut(id: $0.id, function: .init(name: $0.name, arguments: $0.arguments)) },
+            toolCallId: m.toolCallId)
+    }
+}
+
+/// One streamed chunk (or a whole non-stream completion) from an OpenAI-compatible server.
+struct UpstreamChunk: Decodable {
+    struct Choice: Decodable {
+        struct Delta: Decodable {
+            var content: String?
+            var toolCalls: [ToolCallDelta]?
+            enum CodingKeys: String, CodingKey {
+                case content
+                case toolCalls = "tool_calls"
+            }
+        }
+        struct ToolCallDelta: Decodable {
+            struct Function: Decodable {
+                var name: String?
+                var arguments: String?
+            }
+            var index: Int?
+            var id: String?
+            var function: Function?
+        }
+        var delta: Delta?
+        /// Present instead of `delta` in a non-stream completion.
+        var message: Delta?
+        var finishReason: String?
+        enum CodingKeys: String, CodingKey {
+            case delta, message
+            case finishReason = "finish_reason"
+        }
+    }
+    struct Usage: Decodable {
+        struct PromptDetails: Decodable {
+            var cachedTokens: Int?
+            enum CodingKeys: String, CodingKey { case cachedTokens = "cached_tokens" }
+        }
+        struct CompletionDetails: Decodable {
+            var reasoningTokens: Int?
+            enum CodingKeys: String, CodingKey { case reasoningTokens = "reasoning_tokens" }
+        }
+        var promptTokens: Int?
+        var completionTokens: Int?
+        var totalTokens: Int?
+        var promptTokensDetails: PromptDetails?
+        var completionTokensDetails: CompletionDetails?
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case totalTokens = "total_tokens"
+            case promptTokensDetails = "prompt_tokens_details"
+            case completionTokensDetails = "completion_tokens_details"
+        }
+
+        var modelUsage: ModelUsage {
+            let cached = promptTokensDetails?.cachedTokens ?? 0
+            return ModelUsage(
+                inputTokens: max(0, (promptTokens ?? 0) - cached), outputTokens: completionTokens ?? 0,
+                cacheReadTokens: cached, reasoningTokens: completionTokensDetails?.reasoningTokens ?? 0,
+                totalTokens: totalTokens ?? 0)
+        }
+    }
+    struct ErrorBody: Decodable {
+        var message: String?
+        var type: String?
+        var code: CodeValue?
+    }
+    /// `code` is a string for OpenAI, a number for some servers.
+    struct CodeValue: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) {
+                text = s
+            } else {
+                text = String(try c.decode(Int.self))
+            }
+        }
+    }
+
+    var choices: [Choice]?
+    var usage: Usage?
+    var error: ErrorBody?
+}
+
+/// Assembles streamed tool-call fragments by their `index`.
+struct ToolCallAccumulator {
+    private var calls: [Int: (id: String, name: String, arguments: String)] = [:]
+
+    mutating func add(_ delta: UpstreamChunk.Choice.ToolCallDelta, fallbackIndex: Int) {
+        let index = delta.index ?? fallbackIndex
+        var call = calls[index] ?? (id: "", name: "", arguments: "")
+        if let id = delta.id, !id.isEmpty { call.id = id }
+        if let name = delta.function?.name, !name.isEmpty { call.name += name }
+        if let args = delta.function?.arguments { call.arguments += args }
+        calls[index] = call
+    }
+
+    var toolCalls: [ToolCall] {
+        calls.keys.sorted().compactMap { index in
+            let c = calls[index]!
+            guard !c.name.isEmpty else { return nil }
+            return ToolCall(id: c.id.isEmpty ? "call_\(index)" : c.id, name: c.name, arguments: c.arguments)
+        }
+    }
+}

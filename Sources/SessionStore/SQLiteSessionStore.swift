@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+
+/// `SessionStore` on one SQLite file (WAL, `synchronous=FULL`), shared by every agent (D-8).
+///
+/// GRDB runs every statement on its own serial writer queue, so callers on NIO event loops
+/// only await; nothing here blocks them.
+public final class SQLiteSessionStore: SessionStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL + FULL: each committed turn is on disk before `appendTurn` returns.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.writer = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(writer)
+    }
+
+    /// An in-memory store, for tests of code above the store.
+    public init() throws {
+        self.writer = try DatabaseQueue()
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-sessions") { db in
+            try db.create(table: "session") { t in
+                t.primaryKey("id", .text)
+                t.column("key", .text).notNull().indexed()
+                t.column("agentId", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.column("inputTokens", .integer).notNull().defaults(to: 0)
+                t.column("outputTokens", .integer).notNull().defaults(to: 0)
+                t.column("totalTokens", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "sessionKey") { t in
+                t.primaryKey("key", .text)
+                t.belongsTo("session", onDelete: .cascade).notNull()
+            }
+            try db.create(table: "message") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("session", onDelete: .cascade).notNull()
+                t.column("entryId", .text).notNull().unique()
+                t.column("role", .text).notNull()
+                t.column("content", .text).notNull()
+                t.column("extra", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "message_session_order", on: "message", columns: ["sessionId", "id"])
+        }
+        return migrator
+    }
+
+    public func history(sessionKey: String, limit: Int) async throws -> [TranscriptMessage] {
+        try await writer.read { db in
+            guard let sessionId = try Self.currentSessionId(db, key: sessionKey) else { return [] }
+            let rows = try MessageRecord
+                .filter(Column("sessionId") == sessionId)
+                .order(Column("id").desc)
+                .limit(limit)
+                .fetchAll(db)
+            return try rows.reversed().map { try $0.message() }
+        }
+    }
+
+    @discardableResult
+    public func appendTurn(_ turn: SessionTurn) async throws -> SessionSummary {
+        let records = try turn.messages.map(MessageRecord.init)
+        return try await writer.write { db in
+            let now = Date()
+            var session: SessionRecord
+            if let id = try Self.currentSessionId(db, key: turn.sessionKey),
+                let existing = try SessionRecord.fetchOne(db, key: id)
+            {
+                session = existing
+            } else {
+                session = SessionRecord(
+                    id: UUID().uuidString.lowercased(), key: turn.sessionKey, agentId: turn.agentId,
+                    createdAt: now, updatedAt: now, inputTokens: 0, outputTokens: 0, totalTokens: 0)
+                try session.insert(db)
+                try SessionKeyRecord(key: turn.sessionKey, sessionId: session.id).upsert(db)
+            }
+            session.updatedAt = now
+            session.inputTokens += turn.usage.inputTokens
+            session.outputTokens += turn.usage.outputTokens
+            session.totalTokens += turn.usage.totalTokens
+            try session.update(db)
+            for var record in records {
+                record.sessionId = session.id
+                try record.insert(db)
+            }
+            return try Self.summary(db, session)
+        }
+    }
+
+    public func session(key: String) async throws -> SessionSummary? {
+        try await writer.read { db in
+            guard let id = try Self.currentSessionId(db, key: key),
+                let session = try SessionRecord.fetchOne(db, key: id)
+            else { return nil }
+            return try Self.summary(db, session)
+        }
+    }
+
+    public func sessions(limit: Int) async throws -> [SessionSummary] {
+        try await writer.read { db in
+            let sessions = try SessionRecord
+                .filter(sql: "id IN (SELECT sessionId FROM sessionKey)")
+                .order(Column("updatedAt").desc)
+                .limit(limit)
+                .fetchAll(db)
+            return try sessions.map { try Self.summary(db, $0) }
+        }
+    }
+
+    public func reset(key: String) async throws -> Bool {
+        try await writer.write { db in
+            guard let id = try Self.currentSessionId(db, key: key),
+                let old = try SessionRecord.fetchOne(db, key: id)
+            else { return false }
+            let now = Date()
+            let fresh = SessionRecord(
+                id: UUID().uuidString.lowercased(), key: key, agentId: old.agentId, createdAt: now, updatedAt: now,
+                inputTokens: 0, outputTokens: 0, totalTokens: 0)
+            try fresh.insert(db)
+            try SessionKeyRecord(key: key, sessionId: fresh.id).upsert(db)
+            return true
+        }
+    }
+
+    /// Every message of the key's current session, oldest first (for export).
+    public func transcript(sessionKey: String) async throws -> [TranscriptMessage] {
+        try await history(sessionKey: sessionKey, limit: Int.max)
+    }
+
+    private static func currentSessionId(_ db: Database, key: String) throws -> String? {
+        try SessionKeyRecord.fetchOne(db, key: key)?.sessionId
+    }
+
+    private static func summary(_ db: Database, _ s: SessionRecord) throws -> SessionSummary {
+        let count = try MessageRecord.filter(Column("sessionId") == s.id).fetchCount(db)
+        return SessionSummary(
+            key: s.key, sessionId: s.id, agentId: s.agentId, createdAt: s.createdAt, updatedAt: s.updatedAt,
+            usage: StoredUsage(inputTokens: s.inputTokens, outputTokens: s.outputTokens, totalTokens: s.totalTokens),
+            messageCount: count)
+    }
+}
