@@ -20,7 +20,7 @@ public enum SSE {
 public enum JSONCoding {
     public static func compactData(_ value: some Encodable) -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return (try? encoder.encode(value)) ?? Data("null".utf8)
     }
 

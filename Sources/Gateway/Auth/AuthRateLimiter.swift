@@ -32,8 +32,10 @@ final class AuthRateLimiter: Sendable {
         self.now = now
     }
 
+    private static let epoch = ContinuousClock.now
+
     static func monotonicMs() -> Int64 {
-        let d = ContinuousClock.now - ContinuousClock.Instant.zero
+        let d = ContinuousClock.now - epoch
         let (s, a) = d.components
         return s * 1000 + a / 1_000_000_000_000_000
     }

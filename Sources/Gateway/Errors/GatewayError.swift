@@ -66,7 +66,7 @@ struct GatewayError: Error, HTTPResponseError, Sendable {
             return GatewayError(status: .forbidden, message: e.message, type: "permission_error", code: e.code)
         case .billing:
             return GatewayError(
-                status: providerStatus ?? .paymentRequired, message: e.message, type: "insufficient_quota", code: e.code)
+                status: providerStatus ?? HTTPResponse.Status(code: 402), message: e.message, type: "insufficient_quota", code: e.code)
         case .format, .modelNotFound:
             let status = providerStatus.flatMap { $0.kind == .clientError ? $0 : nil } ?? .badRequest
             return GatewayError(status: status, message: e.message, type: "invalid_request_error", code: e.code)

@@ -1,0 +1,37 @@
+import Hummingbird
+import NIOCore
+
+/// Reads a request body whole, within the size limit and the read timeout (F1, F2).
+enum BodyReader {
+    static let timeout: Duration = .seconds(30)
+
+    /// Returns the request with its body collected (so it can still be watched for inbound
+    /// close) and the bytes. A declared `Content-Length` over the limit is refused unread.
+    static func read(_ request: Request, limit: Int, timeout: Duration = timeout) async throws -> (Request, ByteBuffer)
+    {
+        let lengths = request.headers[values: .contentLength]
+        if let declared = lengths.first {
+            guard lengths.count == 1, let n = Int(declared), n >= 0 else {
+                throw GatewayError.invalidRequest("Invalid Content-Length")
+            }
+            if n > limit { throw GatewayError.payloadTooLarge }
+        }
+        return try await withThrowingTaskGroup(of: (Request, ByteBuffer).self) { group in
+            group.addTask {
+                var request = request
+                do {
+                    let buffer = try await request.collectBody(upTo: limit)
+                    return (request, buffer)
+                } catch is NIOTooManyBytesError {
+                    throw GatewayError.payloadTooLarge
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw GatewayError.bodyTimeout
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}
