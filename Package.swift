@@ -110,7 +110,15 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentRuntimeTests",
-            dependencies: ["AgentRuntime", "SessionStore", "GatewayConfig", "ModelProviders"],
+            dependencies: [
+                "AgentRuntime", "SessionStore", "GatewayConfig", "ModelProviders",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayUnitTests",
+            dependencies: ["Gateway", "OpenAIWire", "GatewayConfig", "AgentRuntime"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -120,7 +128,11 @@ let package = Package(
                 "GatewayConfig",
                 "OpenAIWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                "SessionStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

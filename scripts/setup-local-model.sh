@@ -285,6 +285,7 @@ install_llama_server() {
         -DBUILD_SHARED_LIBS=OFF         # one self-contained binary
         -DGGML_NATIVE=ON                # built on the machine that runs it
         -DGGML_BACKEND_DL=OFF
+        -DGGML_CCACHE=OFF
         -DLLAMA_BUILD_COMMON=ON
         -DLLAMA_BUILD_TOOLS=ON          # the server target lives under tools/
         -DLLAMA_BUILD_SERVER=ON

@@ -7,18 +7,20 @@ import OpenAIWire
 /// Writes one agent run as `chat.completion.chunk` events (M1–M8, D-4).
 ///
 /// The run goes in a child task and reports into an `AsyncStream`; this task writes each item
-/// as it arrives (every write is flushed), and a ticker adds `: ping` after silence. Cancelling
-/// this task (client gone) cancels the run and so the upstream request.
+/// as it arrives (every write is flushed), and a ticker adds `: ping` after silence. When the
+/// client's connection closes, leaving the task group cancels the run and its upstream request.
 struct ChatCompletionStream: Sendable {
     let runtime: AgentRuntime
     let prepared: ChatCompletionsEndpoint.Prepared
     let keepAliveSeconds: Double
+    let connection: ClientConnection
 
     private enum Item: Sendable {
         case event(AgentEvent)
         case finished(AgentResult)
         case failed(GatewayError)
         case tick
+        case clientGone
     }
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
@@ -40,6 +42,10 @@ struct ChatCompletionStream: Sendable {
                     continuation.yield(.failed(GatewayError.fromRun(error)))
                 }
                 continuation.finish()
+            }
+            group.addTask {
+                await connection.waitForClose()
+                if !Task.isCancelled { continuation.yield(.clientGone) }
             }
             if keepAliveSeconds > 0 {
                 let interval = keepAliveSeconds
@@ -86,6 +92,9 @@ struct ChatCompletionStream: Sendable {
                     out += SSE.done
                     try await writer.write(Self.buffer(out))
                     break loop
+                case .clientGone:
+                    // O2: stop writing; leaving the group cancels the run and its upstream call.
+                    throw CancellationError()
                 case .failed(let error):
                     // M8: the error as a data line, then [DONE].
                     try await writer.write(Self.buffer(SSE.data(error.envelope) + SSE.done))

@@ -36,9 +36,9 @@ struct ChatCompletionsEndpoint: Sendable {
                 "session.key": "\(prepared.agentRequest.sessionKey)", "stream": "\(prepared.stream)",
             ])
         if prepared.stream {
-            return streamResponse(prepared, request: request)
+            return streamResponse(prepared, connection: context.connection)
         }
-        return try await completeResponse(prepared, request: request)
+        return try await completeResponse(prepared, connection: context.connection)
     }
 
     func prepare(_ request: Request, body: ByteBuffer) throws(RequestValidationError) -> Prepared {
@@ -64,12 +64,12 @@ struct ChatCompletionsEndpoint: Sendable {
     }
 
     /// L1–L4: run to completion, then one JSON body. A client that leaves cancels the run (O2).
-    func completeResponse(_ prepared: Prepared, request: Request) async throws -> Response {
+    func completeResponse(_ prepared: Prepared, connection: ClientConnection) async throws -> Response {
         let runtime = self.runtime
         let agentRequest = prepared.agentRequest
         let result: AgentResult
         do {
-            result = try await request.body.consumeWithCancellationOnInboundClose { _ in
+            result = try await connection.cancelOnClose {
                 try await runtime.run(agentRequest)
             }
         } catch {
@@ -87,17 +87,16 @@ struct ChatCompletionsEndpoint: Sendable {
     static let emptyReply = "No response from OpenClaw."
 
     /// M1–M8: SSE; the run's events become chunks as they arrive.
-    func streamResponse(_ prepared: Prepared, request: Request) -> Response {
-        let stream = ChatCompletionStream(runtime: runtime, prepared: prepared, keepAliveSeconds: keepAliveSeconds)
+    func streamResponse(_ prepared: Prepared, connection: ClientConnection) -> Response {
+        let stream = ChatCompletionStream(
+            runtime: runtime, prepared: prepared, keepAliveSeconds: keepAliveSeconds, connection: connection)
         return Response(
             status: .ok,
             headers: [
                 .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "keep-alive",
             ],
             body: ResponseBody { writer in
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await stream.write(to: &writer)
-                }
+                try await stream.write(to: &writer)
                 try await writer.finish(nil)
             })
     }

@@ -74,7 +74,7 @@ struct GatewayError: Error, HTTPResponseError, Sendable {
             return GatewayError(
                 status: providerStatus ?? .tooManyRequests, message: e.message, type: "rate_limit_error", code: e.code)
         case .serverError, .connection:
-            return GatewayError(status: .badGateway, message: "upstream provider error", type: "api_error", code: e.code)
+            return GatewayError(status: .badGateway, message: "upstream provider error", type: "api_error")
         case .timeout:
             return GatewayError(status: .gatewayTimeout, message: "upstream provider timeout", type: "api_error")
         case .overloaded:

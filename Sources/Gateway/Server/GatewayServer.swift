@@ -73,7 +73,7 @@ public struct GatewayServer: Sendable {
             health: HealthEndpoint(store: store))
         return Application(
             responder: responder,
-            server: .http1(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHalfCloseHandler()])),
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
