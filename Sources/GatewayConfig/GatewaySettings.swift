@@ -154,9 +154,12 @@ public struct GatewaySettings: Sendable {
         self.trustedProxies = trustedProxies
     }
 
-    /// 127.0.0.0/8, ::1 and `localhost`.
+    /// 127.0.0.0/8 (as a dotted IPv4 address), ::1 and `localhost`.
     public static func isLoopbackHost(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
+        return octets[0] == "127"
     }
 }
 

@@ -1,0 +1,34 @@
+# swift-openclaw — the two commands a user needs: `make run` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+
+.PHONY: setup setup-system setup-local-model build release run test bench clean-local-model
+
+## Set-up shared by run and test: system libraries and the embedded local model (cached).
+setup: setup-system setup-local-model
+
+setup-system:
+	@scripts/setup-system.sh
+
+setup-local-model:
+	@scripts/setup-local-model.sh
+
+## Debug build.
+build:
+	$(SWIFT) build
+
+## What users run: .build/release/openclaw
+release:
+	$(SWIFT) build -c release
+
+## Set-up, then the gateway on the embedded local model (creates a token config on first run).
+run: setup release
+	@scripts/run-gateway.sh .build/release/openclaw
+
+## Set-up, then every test. `swift test` builds what it needs (no separate build step).
+test: setup
+	$(SWIFT) test
+
+## Performance harness (see docs/performance.md).
+bench:
+	@scripts/bench.sh

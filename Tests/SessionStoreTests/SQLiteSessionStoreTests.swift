@@ -1,0 +1,210 @@
+import Foundation
+import SessionStore
+import Testing
+
+/// D-8, S1, S2: sessions and transcripts in one SQLite file.
+@Suite struct SQLiteSessionStoreTests {
+    @Test("S2: appendTurn then history returns every field of every message, oldest first")
+    func roundTrip() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            let created = Date(timeIntervalSince1970: 1_750_000_000.25)
+            let messages = [
+                TranscriptMessage(role: .user, content: "what's the weather?", createdAt: created),
+                TranscriptMessage(
+                    role: .assistant, content: "",
+                    toolCalls: [StoredToolCall(id: "call_1", name: "weather", arguments: #"{"city":"Oslo"}"#)],
+                    model: "openai/gpt-4.1-mini", usage: StoredUsage(inputTokens: 10, outputTokens: 3, totalTokens: 13),
+                    createdAt: created),
+                TranscriptMessage(
+                    role: .toolResult, content: "rain", toolCallId: "call_1", toolName: "weather", isError: true,
+                    createdAt: created),
+                TranscriptMessage(
+                    role: .assistant, content: "It rains.", model: "openai/gpt-4.1-mini",
+                    usage: StoredUsage(inputTokens: 20, outputTokens: 4, totalTokens: 24), createdAt: created),
+            ]
+            let summary = try await store.appendTurn(
+                SessionTurn(
+                    sessionKey: "agent:main:openai-user:alice", agentId: "main", messages: messages,
+                    usage: StoredUsage(inputTokens: 30, outputTokens: 7, totalTokens: 37)))
+            #expect(summary.key == "agent:main:openai-user:alice")
+            #expect(summary.agentId == "main")
+            #expect(summary.messageCount == 4)
+
+            let history = try await store.history(sessionKey: "agent:main:openai-user:alice", limit: 100)
+            #expect(history.map(MessageFields.init) == messages.map(MessageFields.init))
+            #expect(history.map(\.role) == [.user, .assistant, .toolResult, .assistant])
+            for message in history {
+                #expect(abs(message.createdAt.timeIntervalSince(created)) < 0.002)
+            }
+        }
+    }
+
+    @Test("S2: history(limit:) returns the last n messages, still oldest first")
+    func historyLimit() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            for i in 1...3 {
+                try await store.appendTurn(simpleTurn(key: "k", user: "u\(i)", assistant: "a\(i)"))
+            }
+            #expect(try await store.history(sessionKey: "k", limit: 3).map(\.content) == ["a2", "u3", "a3"])
+            #expect(try await store.history(sessionKey: "k", limit: 1).map(\.content) == ["a3"])
+            #expect(try await store.history(sessionKey: "k", limit: 100).count == 6)
+            #expect(try await store.history(sessionKey: "unknown", limit: 10).isEmpty)
+        }
+    }
+
+    @Test("S1: session token counters accumulate across turns")
+    func countersAccumulate() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            let first = try await store.appendTurn(
+                simpleTurn(key: "k", user: "a", assistant: "b", usage: StoredUsage(inputTokens: 5, outputTokens: 2, totalTokens: 7)))
+            let second = try await store.appendTurn(
+                simpleTurn(key: "k", user: "c", assistant: "d", usage: StoredUsage(inputTokens: 11, outputTokens: 3, totalTokens: 15)))
+            #expect(first.sessionId == second.sessionId)
+            #expect(second.usage == StoredUsage(inputTokens: 16, outputTokens: 5, totalTokens: 22))
+            #expect(second.messageCount == 4)
+            #expect(second.updatedAt >= first.updatedAt)
+            let looked = try #require(try await store.session(key: "k"))
+            #expect(looked.usage == second.usage)
+            #expect(looked.sessionId == second.sessionId)
+            #expect(try await store.session(key: "other") == nil)
+        }
+    }
+
+    @Test("D-8: data survives closing the store and reopening the same file")
+    func durableAcrossReopen() async throws {
+        try await withTemporaryDatabase { path in
+            let sessionId: String
+            do {
+                let store = try SQLiteSessionStore(path: path)
+                sessionId = try await store.appendTurn(simpleTurn(key: "k", user: "remember me", assistant: "ok")).sessionId
+            }
+            let reopened = try SQLiteSessionStore(path: path)
+            #expect(try await reopened.history(sessionKey: "k", limit: 10).map(\.content) == ["remember me", "ok"])
+            #expect(try await reopened.session(key: "k")?.sessionId == sessionId)
+            try await reopened.appendTurn(simpleTurn(key: "k", user: "again", assistant: "ok2"))
+            #expect(try await reopened.session(key: "k")?.messageCount == 4)
+        }
+    }
+
+    @Test("D-8: the database file runs in WAL mode (a -wal file exists after a write)")
+    func walMode() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            try await store.appendTurn(simpleTurn(key: "k", user: "x", assistant: "y"))
+            #expect(FileManager.default.fileExists(atPath: path))
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            _ = store
+        }
+    }
+
+    @Test("D-8: the store creates missing parent directories")
+    func createsParentDirectories() async throws {
+        try await withTemporaryDatabase { path in
+            let nested = (path as NSString).deletingLastPathComponent + "/a/b/state.db"
+            let store = try SQLiteSessionStore(path: nested)
+            try await store.appendTurn(simpleTurn(key: "k", user: "x", assistant: "y"))
+            #expect(FileManager.default.fileExists(atPath: nested))
+        }
+    }
+
+    @Test("S2: reset(key:) points the key at a fresh, empty session")
+    func resetStartsFreshSession() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            let old = try await store.appendTurn(simpleTurn(key: "k", agent: "beta", user: "x", assistant: "y"))
+            #expect(try await store.reset(key: "k"))
+            let fresh = try #require(try await store.session(key: "k"))
+            #expect(fresh.sessionId != old.sessionId)
+            #expect(fresh.agentId == "beta")
+            #expect(fresh.messageCount == 0)
+            #expect(fresh.usage == StoredUsage())
+            #expect(try await store.history(sessionKey: "k", limit: 10).isEmpty)
+
+            let next = try await store.appendTurn(simpleTurn(key: "k", user: "new", assistant: "start"))
+            #expect(next.sessionId == fresh.sessionId)
+            #expect(try await store.history(sessionKey: "k", limit: 10).map(\.content) == ["new", "start"])
+            #expect(try await store.reset(key: "never-used") == false)
+        }
+    }
+
+    @Test("S1: sessions(limit:) lists current sessions, most recently updated first")
+    func sessionsMostRecentFirst() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            for key in ["a", "b", "c"] {
+                try await store.appendTurn(simpleTurn(key: key, user: key, assistant: key))
+                try await Task.sleep(for: .milliseconds(15))
+            }
+            #expect(try await store.sessions(limit: 10).map(\.key) == ["c", "b", "a"])
+
+            try await store.appendTurn(simpleTurn(key: "a", user: "again", assistant: "again"))
+            try await Task.sleep(for: .milliseconds(15))
+            #expect(try await store.sessions(limit: 10).map(\.key) == ["a", "c", "b"])
+            #expect(try await store.sessions(limit: 2).map(\.key) == ["a", "c"])
+
+            // A reset key is listed once, with its new session.
+            #expect(try await store.reset(key: "b"))
+            let listed = try await store.sessions(limit: 10)
+            #expect(listed.map(\.key) == ["b", "a", "c"])
+            #expect(listed.first?.messageCount == 0)
+        }
+    }
+
+    @Test("D-8: keys are independent sessions")
+    func keysIndependent() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            let a = try await store.appendTurn(simpleTurn(key: "agent:main:openai-user:a", user: "1", assistant: "2"))
+            let b = try await store.appendTurn(simpleTurn(key: "agent:main:openai-user:b", user: "3", assistant: "4"))
+            #expect(a.sessionId != b.sessionId)
+            #expect(try await store.history(sessionKey: "agent:main:openai-user:a", limit: 10).map(\.content) == ["1", "2"])
+            #expect(try await store.history(sessionKey: "agent:main:openai-user:b", limit: 10).map(\.content) == ["3", "4"])
+        }
+    }
+
+    @Test("D-8: concurrent turns on one key are each stored atomically, never interleaved")
+    func concurrentTurnsAtomic() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            let count = 50
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<count {
+                    group.addTask {
+                        try await store.appendTurn(
+                            simpleTurn(
+                                key: "shared", user: "u\(i)", assistant: "a\(i)",
+                                usage: StoredUsage(inputTokens: 1, outputTokens: 2, totalTokens: 3)))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let history = try await store.history(sessionKey: "shared", limit: 1000)
+            #expect(history.count == 2 * count)
+            var seen: Set<String> = []
+            for pair in stride(from: 0, to: history.count, by: 2) {
+                let user = history[pair]
+                let assistant = history[pair + 1]
+                #expect(user.role == .user)
+                #expect(assistant.role == .assistant)
+                let n = user.content.dropFirst()
+                #expect(assistant.content == "a\(n)", "turn \(n) was interleaved")
+                seen.insert(String(n))
+            }
+            #expect(seen == Set((0..<count).map(String.init)))
+            let summary = try #require(try await store.session(key: "shared"))
+            #expect(summary.usage == StoredUsage(inputTokens: count, outputTokens: 2 * count, totalTokens: 3 * count))
+            #expect(summary.messageCount == 2 * count, "every message is in the key's one session")
+            #expect(try await store.sessions(limit: 10).count == 1, "one session for the key, not one per task")
+        }
+    }
+
+    @Test("In-memory store behaves like the file store for turns and history")
+    func inMemoryStore() async throws {
+        let store = try SQLiteSessionStore()
+        try await store.appendTurn(simpleTurn(key: "k", user: "hi", assistant: "hello"))
+        #expect(try await store.history(sessionKey: "k", limit: 10).map(\.content) == ["hi", "hello"])
+    }
+}
