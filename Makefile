@@ -26,8 +26,9 @@ run: setup release
 	@scripts/run-gateway.sh .build/release/openclaw
 
 ## Set-up, then every test. `swift test` builds what it needs (no separate build step).
+## The local-model tests use the llama-server and model installed by setup-local-model.
 test: setup
-	$(SWIFT) test
+	eval "$$(scripts/setup-local-model.sh --print-paths | sed 's/^binary=/export OPENCLAW_TEST_LLAMA_SERVER=/; s/^model=/export OPENCLAW_TEST_LOCAL_MODEL=/')" && $(SWIFT) test
 
 ## Performance harness (see docs/performance.md).
 bench:

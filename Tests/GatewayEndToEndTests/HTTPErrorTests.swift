@@ -9,7 +9,8 @@ import Testing
 struct HTTPErrorTests {
     @Test("a disabled endpoint is 404 text/plain (A6, B1)")
     func disabledEndpoint() async throws {
-        try await TestGateway.with(config: #"{ gateway: { auth: { token: "t" } } }"#) { gateway in
+        let config = #"{ gateway: { auth: { token: "t" } }, agents: { defaults: { model: "none/x" } } }"#
+        try await TestGateway.with(config: config) { gateway in
             let r = try await gateway.request(headers: [("Authorization", "Bearer t")], body: chatBody("x"))
             #expect(r.status == 404)
             #expect(r.body == "Not Found")

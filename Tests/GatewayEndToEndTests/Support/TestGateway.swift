@@ -60,14 +60,21 @@ struct TestGateway: Sendable {
         let (groups, groupContinuation) = AsyncStream.makeStream(of: ServiceGroup.self)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
+                // Finishing the streams lets a start-up failure reach the test instead of a hang.
+                defer {
+                    groupContinuation.finish()
+                    portContinuation.finish()
+                }
                 try await server.run(signals: [], onGroup: { groupContinuation.yield($0) }) { port in
                     portContinuation.yield(port)
                 }
             }
             var groupIterator = groups.makeAsyncIterator()
-            let group = await groupIterator.next()!
             var portIterator = ports.makeAsyncIterator()
-            let port = await portIterator.next()!
+            guard let group = await groupIterator.next(), let port = await portIterator.next() else {
+                try await tasks.waitForAll()
+                throw ProcessTestError("the gateway stopped before it was ready")
+            }
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
             let gateway = TestGateway(port: port, statePaths: statePaths, client: client)
             let outcome: Result<T, any Error>
