@@ -106,4 +106,26 @@ struct ProcessTests {
             #expect(requests.last?.systemPrompt.contains("channel=cli") == true)
         }
     }
+
+    @Test("`openclaw sessions export <key>` prints the transcript as JSONL: a session header, then chained messages (D-8, D-10)")
+    func sessionsExport() async throws {
+        try await FakeUpstream.with { upstream in
+            let config = TestGateway.config(upstream: upstream)
+            let turn = try GatewayProcess(["agent", "--message", "remember me"], config: config)
+            #expect(await turn.waitForExit() == 0)
+            let export = try GatewayProcess(["sessions", "export", "agent:main:main"], config: config, stateDir: turn.stateDir)
+            #expect(await export.waitForExit() == 0)
+            let lines = export.stdout.compactMap { try? JSONValue.parse(Data($0.utf8)) }
+            #expect(lines.count == 3)
+            #expect(lines.first?["type"]?.stringValue == "session")
+            #expect(lines.first?["key"]?.stringValue == "agent:main:main")
+            #expect(lines.dropFirst().map { $0["message"]?["role"]?.stringValue } == ["user", "assistant"])
+            #expect(lines[1]["parentId"] == .null)
+            #expect(lines[2]["parentId"] == lines[1]["id"])
+            #expect(lines[2]["message"]?["content"]?[0]?["text"]?.stringValue == "echo: remember me")
+            let missing = try GatewayProcess(["sessions", "export", "nope"], config: config, stateDir: turn.stateDir)
+            #expect(await missing.waitForExit() == 1)
+            #expect(missing.stderr.contains("no session with key 'nope'"))
+        }
+    }
 }

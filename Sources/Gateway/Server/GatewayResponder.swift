@@ -11,6 +11,8 @@ struct GatewayResponder: HTTPResponder {
 
     let authenticator: Authenticator
     let chatCompletions: ChatCompletionsEndpoint?
+    /// Served when any OpenAI-compatible endpoint is enabled (B1).
+    let models: ModelsEndpoint?
     let health: HealthEndpoint
 
     func respond(to request: Request, context: GatewayContext) async throws -> Response {
@@ -44,6 +46,14 @@ struct GatewayResponder: HTTPResponder {
             guard request.method == .post else { throw GatewayError.methodNotAllowed(allow: "POST") }
             try authenticator.authorize(request, context: context)
             return try await chatCompletions!.handle(request, context: context)
+        case "/v1/models" where models != nil:
+            guard request.method == .get || request.method == .head else { throw GatewayError.methodNotAllowed(allow: "GET") }
+            try authenticator.authorize(request, context: context)
+            return models!.list()
+        case let path where models != nil && path.hasPrefix("/v1/models/"):
+            guard request.method == .get || request.method == .head else { throw GatewayError.methodNotAllowed(allow: "GET") }
+            try authenticator.authorize(request, context: context)
+            return try models!.model(rawId: String(path.dropFirst("/v1/models/".count)))
         case "/health", "/healthz":
             return try health.live(request)
         case "/ready", "/readyz":

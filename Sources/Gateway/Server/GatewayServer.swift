@@ -70,6 +70,8 @@ public struct GatewayServer: Sendable {
             authenticator: Authenticator(settings: settings),
             chatCompletions: settings.chatCompletionsEnabled
                 ? ChatCompletionsEndpoint(runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds) : nil,
+            models: settings.chatCompletionsEnabled || settings.responsesEnabled
+                ? ModelsEndpoint(catalog: runtime.catalog) : nil,
             health: HealthEndpoint(store: store))
         return Application(
             responder: responder,

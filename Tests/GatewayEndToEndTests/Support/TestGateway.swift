@@ -92,11 +92,12 @@ struct TestGateway: Sendable {
 
     /// Starts a fake upstream and a gateway configured for it.
     static func withUpstream<T: Sendable>(
-        model: String = "fake/echo", extraConfig: String = "",
+        model: String = "fake/echo", agentsList: String = "[]", extraConfig: String = "",
         _ body: @Sendable (TestGateway, FakeUpstream) async throws -> T
     ) async throws -> T {
         try await FakeUpstream.with { upstream in
-            try await TestGateway.with(config: config(upstream: upstream, model: model, extra: extraConfig)) { gateway in
+            let text = config(upstream: upstream, model: model, agentsList: agentsList, extra: extraConfig)
+            return try await TestGateway.with(config: text) { gateway in
                 try await body(gateway, upstream)
             }
         }
