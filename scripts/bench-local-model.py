@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def stream_rate(port, path, body, headers):
     if not first or last == first or tokens < 2:
         raise RuntimeError(f"too little output from port {port}: {tokens} tokens")
     # Between the first and the last chunk, tokens-1 tokens were generated.
-    return (tokens - 1) / (last - first), tokens, "".join(text)
+    return (tokens - 1) / (last - first), tokens, (usage or {}).get("prompt_tokens", 0)
 
 
 def llama_child_port(gateway_pid, timeout=60):
@@ -131,22 +132,35 @@ def main():
         llama_port = llama_child_port(gateway.pid)
         wait_healthy(llama_port)
         prompt = "Write a short story about a lighthouse keeper who befriends a seagull."
-        body = {"messages": [{"role": "user", "content": prompt}], "max_tokens": args.max_tokens,
-                "temperature": 0, "seed": 42, "stream": True, "stream_options": {"include_usage": True}}
+        # The direct request carries the same system prompt the gateway sends (see SystemPrompt.swift),
+        # so both sides generate with the same context; the prompt token counts are checked below.
+        uname = os.uname()
+        system = (
+            "You are OpenClaw agent `main`, a personal assistant running on its owner's machine.\n\n"
+            "## Runtime\n"
+            f"Runtime: agent=main | host={socket.gethostname()} | os={uname.sysname.lower()} ({uname.machine}) | "
+            "model=local/smollm2-135m-instruct | channel=webchat | capabilities=none | thinking=off\n"
+            "Reasoning: off (hidden reasoning is not shown)"
+        )
+        sampling = {"max_tokens": args.max_tokens, "temperature": 0, "seed": 42, "stream": True,
+                    "stream_options": {"include_usage": True}}
+        direct_body = {"messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+                       **sampling}
+        gateway_body = {"model": "openclaw", "messages": [{"role": "user", "content": prompt}], **sampling}
         # Warm both paths (model load, caches, connection pools).
+        auth = {"Authorization": f"Bearer {TOKEN}"}
         for _ in range(2):
-            stream_rate(llama_port, "/v1/chat/completions", body, {})
-            stream_rate(gateway_port, "/v1/chat/completions", {**body, "model": "openclaw"},
-                        {"Authorization": f"Bearer {TOKEN}"})
+            stream_rate(llama_port, "/v1/chat/completions", direct_body, {})
+            stream_rate(gateway_port, "/v1/chat/completions", gateway_body, auth)
         direct, through = [], []
         for i in range(args.rounds):
-            # A fresh session per gateway request, so both sides see a prompt of the same length each round.
-            d, dt, _ = stream_rate(llama_port, "/v1/chat/completions", body, {})
-            g, gt, _ = stream_rate(gateway_port, "/v1/chat/completions", {**body, "model": "openclaw"},
-                                   {"Authorization": f"Bearer {TOKEN}"})
+            # No `user`: a fresh gateway session per request, so every round has the same context.
+            d, dt, dp = stream_rate(llama_port, "/v1/chat/completions", direct_body, {})
+            g, gt, gp = stream_rate(gateway_port, "/v1/chat/completions", gateway_body, auth)
             direct.append(d)
             through.append(g)
-            print(f"round {i + 1}: direct {d:7.1f} tok/s ({dt} tokens)   gateway {g:7.1f} tok/s ({gt} tokens)")
+            print(f"round {i + 1}: direct {d:7.1f} tok/s ({dt} tokens, prompt {dp})   "
+                  f"gateway {g:7.1f} tok/s ({gt} tokens, prompt {gp})")
         md, mg = statistics.median(direct), statistics.median(through)
         print()
         print(f"{'':24}{'direct':>12}{'gateway':>12}{'ratio':>8}")

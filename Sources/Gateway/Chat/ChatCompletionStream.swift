@@ -24,9 +24,8 @@ struct ChatCompletionStream: Sendable {
     }
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
-        let id = prepared.agentRequest.runId
-        let model = prepared.model
-        let created = Int(Date().timeIntervalSince1970)
+        let chunks = ChunkEncoder(
+            id: prepared.agentRequest.runId, created: Int(Date().timeIntervalSince1970), model: prepared.model)
         let (items, continuation) = AsyncStream.makeStream(of: Item.self)
         let runtime = self.runtime
         let agentRequest = prepared.agentRequest
@@ -59,7 +58,7 @@ struct ChatCompletionStream: Sendable {
             defer { group.cancelAll() }
 
             // M3: the role chunk goes out at once.
-            try await writer.write(Self.buffer(SSE.data(ChatCompletionChunk.role(id: id, created: created, model: model))))
+            try await writer.write(Self.buffer(chunks.role()))
             var streamedText = false
             var lastWrite = ContinuousClock.now
             loop: for await item in items {
@@ -67,8 +66,7 @@ struct ChatCompletionStream: Sendable {
                 case .event(.assistantDelta(let delta, _)):
                     guard !delta.isEmpty else { continue }
                     streamedText = true
-                    try await writer.write(
-                        Self.buffer(SSE.data(ChatCompletionChunk.content(delta, id: id, created: created, model: model))))
+                    try await writer.write(Self.buffer(chunks.content(delta)))
                     lastWrite = .now
                 case .event:
                     continue
@@ -82,13 +80,10 @@ struct ChatCompletionStream: Sendable {
                     if !streamedText {
                         // M5: nothing streamed → the whole answer in one chunk.
                         let text = result.text.isEmpty ? ChatCompletionsEndpoint.emptyReply : result.text
-                        out += SSE.data(ChatCompletionChunk.content(text, id: id, created: created, model: model))
+                        out += chunks.content(text)
                     }
-                    out += SSE.data(ChatCompletionChunk.finish(result.finishReason, id: id, created: created, model: model))
-                    if prepared.includeUsage {
-                        out += SSE.data(
-                            ChatCompletionChunk.usage(result.usage.chatUsage, id: id, created: created, model: model))
-                    }
+                    out += chunks.finish(result.finishReason)
+                    if prepared.includeUsage { out += chunks.usage(result.usage.chatUsage) }
                     out += SSE.done
                     try await writer.write(Self.buffer(out))
                     break loop

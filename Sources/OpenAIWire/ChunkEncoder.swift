@@ -1,0 +1,88 @@
+/// Fast SSE encoding of the chunks of one stream (M2–M6).
+///
+/// Every content chunk of a response differs only in its text, so the JSON around it is built
+/// once and each delta costs one string escape. The output is byte-for-byte what
+/// `SSE.data(ChatCompletionChunk…)` produces (sorted keys), which a test checks.
+public struct ChunkEncoder: Sendable {
+    private let contentPrefix: String
+    private let contentSuffix: String
+    private let id: String
+    private let created: Int
+    private let model: String
+
+    public init(id: String, created: Int, model: String) {
+        self.id = id
+        self.created = created
+        self.model = model
+        contentPrefix = #"data: {"choices":[{"delta":{"content":"#
+        contentSuffix =
+            #"},"finish_reason":null,"index":0}],"created":\#(created),"id":"# + Self.quoted(id) + #","model":"#
+            + Self.quoted(model) + #","object":"chat.completion.chunk"}"# + "\n\n"
+    }
+
+    /// `data: {…delta.content…}` + blank line.
+    public func content(_ text: String) -> String {
+        var out = contentPrefix
+        out.reserveCapacity(contentPrefix.utf8.count + contentSuffix.utf8.count + text.utf8.count + 8)
+        Self.appendQuoted(text, to: &out)
+        out += contentSuffix
+        return out
+    }
+
+    public func role() -> String {
+        SSE.data(ChatCompletionChunk.role(id: id, created: created, model: model))
+    }
+
+    public func finish(_ reason: String) -> String {
+        SSE.data(ChatCompletionChunk.finish(reason, id: id, created: created, model: model))
+    }
+
+    public func usage(_ usage: ChatUsage) -> String {
+        SSE.data(ChatCompletionChunk.usage(usage, id: id, created: created, model: model))
+    }
+
+    /// A JSON string literal for `text`.
+    public static func quoted(_ text: String) -> String {
+        var out = ""
+        appendQuoted(text, to: &out)
+        return out
+    }
+
+    /// Appends `text` as a JSON string literal: quotes, backslashes and control characters
+    /// escaped, everything else (including non-ASCII and `/`) as is — as Foundation's encoder does
+    /// with `.withoutEscapingSlashes`.
+    public static func appendQuoted(_ text: String, to out: inout String) {
+        out.append("\"")
+        var start = text.unicodeScalars.startIndex
+        var index = start
+        let scalars = text.unicodeScalars
+        while index != scalars.endIndex {
+            let scalar = scalars[index]
+            let escape: String?
+            switch scalar {
+            case "\"": escape = "\\\""
+            case "\\": escape = "\\\\"
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
+            case "\u{08}": escape = "\\b"
+            case "\u{0C}": escape = "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    escape = nil
+                }
+            }
+            if let escape {
+                out.unicodeScalars.append(contentsOf: scalars[start..<index])
+                out.append(escape)
+                start = scalars.index(after: index)
+            }
+            index = scalars.index(after: index)
+        }
+        out.unicodeScalars.append(contentsOf: scalars[start..<scalars.endIndex])
+        out.append("\"")
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import OpenAIWire
+import Testing
+
+@Suite struct ChunkEncoderTests {
+    @Test(
+        "the fast content chunk is byte-identical to the JSONEncoder chunk (M4)",
+        arguments: [
+            "hello", "", "quote \" and backslash \\", "line\nbreak\r\ttab", "ctrl \u{01}\u{1F}\u{08}\u{0C}",
+            "unicode é 漢字 🦀", "slash / and </script>", "\u{2028}\u{2029}", "emoji 👩‍👩‍👧 combining e\u{301}",
+        ])
+    func identicalToEncoder(text: String) throws {
+        let encoder = ChunkEncoder(id: "chatcmpl_x\"y", created: 1_700_000_000, model: "openclaw/ünï\\code")
+        let expected = SSE.data(
+            ChatCompletionChunk.content(text, id: "chatcmpl_x\"y", created: 1_700_000_000, model: "openclaw/ünï\\code"))
+        #expect(encoder.content(text) == expected)
+        // And it is valid JSON that round-trips the text.
+        let json = try JSONValue.parse(Data(encoder.content(text).dropFirst(6).utf8))
+        #expect(json["choices"]?[0]?["delta"]?["content"]?.stringValue == text)
+    }
+
+    @Test("role, finish and usage chunks match the Codable shapes (M3, M6)")
+    func otherChunks() {
+        let e = ChunkEncoder(id: "a", created: 1, model: "m")
+        #expect(e.role() == SSE.data(ChatCompletionChunk.role(id: "a", created: 1, model: "m")))
+        #expect(e.finish("stop") == SSE.data(ChatCompletionChunk.finish("stop", id: "a", created: 1, model: "m")))
+        let usage = ChatUsage(promptTokens: 1, completionTokens: 2, totalTokens: 3)
+        #expect(e.usage(usage) == SSE.data(ChatCompletionChunk.usage(usage, id: "a", created: 1, model: "m")))
+    }
+}
