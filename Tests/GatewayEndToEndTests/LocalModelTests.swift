@@ -17,11 +17,13 @@ struct LocalModelTests {
     }
 
     /// No model configured anywhere: agents use local/smollm2-135m-instruct.
-    static var config: String {
+    static var config: String { config() }
+
+    static func config(localExtra: String = "") -> String {
         """
         {
           gateway: { auth: { token: "\(TestGateway.token)" }, http: { endpoints: { chatCompletions: { enabled: true } } } },
-          models: { providers: { local: { binary: "\(paths.binary)", modelPath: "\(paths.model)", contextSize: 2048 } } },
+          models: { providers: { local: { binary: "\(paths.binary)", modelPath: "\(paths.model)", contextSize: 2048\(localExtra) } } },
         }
         """
     }
@@ -93,5 +95,22 @@ struct LocalModelTests {
         gateway.signal(SIGKILL)
         _ = await gateway.waitForExit()
         #expect(await eventually { !ProcFS.isAlive(child) }, "llama-server \(child) was orphaned")
+    }
+
+    @Test("without max_tokens the local model stops at its configured cap instead of filling the context (V3)")
+    func defaultTokenCap() async throws {
+        try Self.requireInstalled()
+        let config = Self.config(localExtra: #", models: [{ id: "smollm2-135m-instruct", maxTokens: 6 }]"#)
+        let gateway = try GatewayProcess(["gateway", "--port", "0"], config: config)
+        let port = try await gateway.waitForListening()
+        try await withClient { client in
+            let (status, body) = try await postChat(client, port: port, body: chatBody("Tell me a long story."))
+            #expect(status == 200, "\(body)")
+            let json = try #require(try? JSONValue.parse(Data(body.utf8)))
+            #expect(json["usage"]?["completion_tokens"]?.doubleValue == 6)
+            #expect(json["choices"]?[0]?["finish_reason"]?.stringValue == "length")
+        }
+        gateway.signal(SIGTERM)
+        #expect(await gateway.waitForExit() == 0)
     }
 }

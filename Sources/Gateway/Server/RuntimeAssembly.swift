@@ -61,6 +61,7 @@ public struct RuntimeAssembly: Sendable {
         if let model = configured?.modelPath { settings.modelPath = StatePaths.expandTilde(model, environment) }
         if let context = configured?.contextSize { settings.contextSize = context }
         settings.threads = configured?.threads
+        if let maxTokens = configured?.models.first?.maxTokens { settings.defaultMaxTokens = maxTokens }
         if let reason = settings.missingFilesReason() {
             let binaryMissing = reason.hasPrefix("llama-server")
             throw StartupError(

@@ -20,6 +20,7 @@ public struct LocalModelProvider: ModelProvider {
     ) async throws -> ModelResponse {
         var request = request
         request.model = LocalModelSettings.defaultModelId
+        if request.sampling.maxTokens == nil { request.sampling.maxTokens = supervisor.settings.defaultMaxTokens }
         var attempt = 0
         while true {
             attempt += 1

@@ -16,6 +16,9 @@ public struct LocalModelSettings: Sendable, Equatable {
     public var modelPath: String
     public var contextSize: Int
     public var threads: Int?
+    /// Completion cap when the client sets none: the small default model would otherwise
+    /// ramble until its context is full.
+    public var defaultMaxTokens: Int = 512
     /// How long to wait for `/health` after a start.
     public var startTimeout: Duration
 
