@@ -11,7 +11,8 @@ public struct HTTPClientService: Service {
     public init(connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(120)) {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        // One upstream connection per in-flight stream: a low limit would queue streams silently.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 8192
         configuration.decompression = .disabled
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
