@@ -10,7 +10,8 @@ let package = Package(
     name: "swift-openclaw",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "openclaw", targets: ["openclaw"])
+        .executable(name: "openclaw", targets: ["openclaw"]),
+        .executable(name: "openclaw-fake-upstream", targets: ["openclaw-fake-upstream"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
@@ -91,6 +92,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "openclaw-fake-upstream",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/FakeUpstreamServer",
             swiftSettings: swiftSettings
         ),
         .testTarget(

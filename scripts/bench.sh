@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# `make bench` (issue 6): the gateway beside a fast fake OpenAI upstream, in one run, one table.
+#
+#   scripts/bench.sh [--streams K] [--no-build] [--no-write]
+#   BENCH_STREAMS=500 make bench
+#
+# Builds release, starts three instances of the fake upstream (instant, 50 chunks × 20 ms, and
+# a near-silent one for idle streams) and `openclaw gateway` (token auth, chat completions on,
+# default stateless sessions persisted to SQLite in a temporary state directory on disk), all
+# on 127.0.0.1. Every figure is measured for the gateway and, in the same run, straight against
+# the fake. Prints one table and writes it, with date and machine, to docs/performance.md.
+# Everything started here is stopped on exit.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BENCH_DIR=$ROOT/scripts/bench
+
+STREAMS=${BENCH_STREAMS:-2000}
+BUILD=1
+WRITE=1
+LAT_SECONDS=${BENCH_LATENCY_SECONDS:-10}
+TP_SECONDS=${BENCH_THROUGHPUT_SECONDS:-15}
+LOW_STREAMS=20
+COLD_RUNS=5
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --streams) STREAMS=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --no-write) WRITE=0; shift ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "bench: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+COMMAND="scripts/bench.sh --streams $STREAMS"
+
+log() { printf '\033[1m[bench %s]\033[0m %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# --- set-up -------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    log "installing wrk"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
+fi
+command -v python3 >/dev/null || die "python3 is needed"
+command -v curl >/dev/null || die "curl is needed"
+
+# Each stream holds a socket in the client, the gateway and the fake (twice for the gateway).
+want_files=$((STREAMS * 3 + 4096))
+ulimit -n "$want_files" 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $((STREAMS * 2 + 256)) ]]; then
+    die "open-file limit $(ulimit -n) is too low for $STREAMS streams (try --streams $(( ($(ulimit -n) - 256) / 2 )))"
+fi
+
+if [[ $BUILD == 1 ]]; then
+    log "building release (openclaw, openclaw-fake-upstream)"
+    swift build -c release --product openclaw >&2
+    swift build -c release --product openclaw-fake-upstream >&2
+fi
+BIN=$(swift build -c release --show-bin-path)
+GATEWAY_BIN=$BIN/openclaw
+FAKE_BIN=$BIN/openclaw-fake-upstream
+[[ -x $GATEWAY_BIN && -x $FAKE_BIN ]] || die "missing $GATEWAY_BIN or $FAKE_BIN (run without --no-build)"
+
+# A state directory on disk (not tmpfs), like production.
+T=$(mktemp -d "${TMPDIR:-/tmp}/openclaw-bench.XXXXXX")
+R=$T/results
+mkdir -p "$R"
+PIDS=()
+cleanup() {
+    local rc=$?
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    if [[ $rc -ne 0 ]]; then
+        log "logs kept in $T"
+        tail -n 20 "$T"/*.err 2>/dev/null >&2 || true
+    else
+        rm -rf "$T"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Reads `listening on http://127.0.0.1:PORT` from a process's stdout file.
+wait_port() {
+    local file=$1 pid=$2 what=$3
+    for _ in $(seq 300); do
+        if grep -q "listening on" "$file" 2>/dev/null; then
+            grep -m1 "listening on" "$file" | sed 's/.*://' | tr -d '\r '
+            return
+        fi
+        kill -0 "$pid" 2>/dev/null || { cat "${file%.out}.err" >&2 2>/dev/null; die "$what exited"; }
+        sleep 0.05
+    done
+    die "$what did not start listening"
+}
+
+# Starts a fake upstream; sets <VAR>_PORT and <VAR>_PID (no subshell, so the trap sees the pid).
+start_fake() { # VAR name chunks delay
+    local var=$1 name=$2
+    "$FAKE_BIN" --port 0 --chunks "$3" --chunk-delay-ms "$4" >"$T/$name.out" 2>"$T/$name.err" &
+    local pid=$!
+    PIDS+=("$pid")
+    local port
+    port=$(wait_port "$T/$name.out" "$pid" "fake upstream $name") && [[ -n $port ]] || die "fake upstream $name did not start"
+    printf -v "${var}_PORT" '%s' "$port"
+    printf -v "${var}_PID" '%s' "$pid"
+}
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+log "starting the fake upstreams"
+start_fake FAKE_INSTANT fake-instant 50 0
+start_fake FAKE_STREAM fake-stream 50 20
+start_fake FAKE_IDLE fake-idle 3 60000
+FAKE_INSTANT=$FAKE_INSTANT_PORT
+FAKE_STREAM=$FAKE_STREAM_PORT
+FAKE_IDLE=$FAKE_IDLE_PORT
+
+TOKEN=bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+CONFIG=$T/openclaw.json
+cat >"$CONFIG" <<EOF
+{
+  "gateway": {
+    "auth": { "token": "$TOKEN" },
+    "http": { "endpoints": { "chatCompletions": { "enabled": true } } }
+  },
+  "models": {
+    "providers": {
+      "fake": { "baseUrl": "http://127.0.0.1:$FAKE_INSTANT/v1" },
+      "fakestream": { "baseUrl": "http://127.0.0.1:$FAKE_STREAM/v1" },
+      "fakeidle": { "baseUrl": "http://127.0.0.1:$FAKE_IDLE/v1" }
+    }
+  },
+  "agents": {
+    "defaults": { "model": "fake/bench" },
+    "list": [
+      { "id": "main", "default": true },
+      { "id": "stream", "model": "fakestream/bench" },
+      { "id": "idle", "model": "fakeidle/bench" }
+    ]
+  }
+}
+EOF
+
+log "starting the gateway"
+"$GATEWAY_BIN" gateway --port 0 --config "$CONFIG" --state-dir "$T/state" >"$T/gateway.out" 2>"$T/gateway.err" &
+GATEWAY_PID=$!
+PIDS+=("$GATEWAY_PID")
+GW=$(wait_port "$T/gateway.out" "$GATEWAY_PID" gateway) && [[ -n $GW ]] || die "the gateway did not start"
+for _ in $(seq 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$GW/health" && break
+    sleep 0.05
+done
+GW_URL=http://127.0.0.1:$GW/v1/chat/completions
+log "gateway on $GW (pid $GATEWAY_PID); fakes: instant $FAKE_INSTANT, stream $FAKE_STREAM, idle $FAKE_IDLE"
+
+sleep 1
+GW_IDLE_KIB=$(rss_kib "$GATEWAY_PID")
+FAKE_IDLE_KIB=$(rss_kib "$FAKE_IDLE_PID")
+
+# --- sanity: one answer through each path -------------------------------------------------
+check() { # label url extra-curl-args...
+    local label=$1 url=$2
+    shift 2
+    local out
+    out=$(curl -sS --max-time 20 -w '\n%{http_code}' "$url" -H 'Content-Type: application/json' "$@") || die "$label: curl failed"
+    [[ ${out##*$'\n'} == 200 ]] || die "$label: HTTP ${out##*$'\n'}: ${out:0:300}"
+    grep -q 'tok tok\|"content":"tok ' <<<"$out" || die "$label: unexpected answer: ${out:0:300}"
+}
+check "gateway non-stream" "$GW_URL" -H "Authorization: Bearer $TOKEN" \
+    -d '{"model":"openclaw","messages":[{"role":"user","content":"hi"}]}'
+check "direct non-stream" "http://127.0.0.1:$FAKE_INSTANT/v1/chat/completions" \
+    -d '{"model":"openclaw","messages":[{"role":"user","content":"hi"}]}'
+check "gateway stream" "$GW_URL" -N -H "Authorization: Bearer $TOKEN" -H 'x-openclaw-agent-id: stream' \
+    -d '{"model":"openclaw","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+log "sanity checks passed"
+
+# --- memory: K idle-ish open streams ------------------------------------------------------
+hold_streams() { # label url agent pid → "rss_before rss_with open first"
+    local label=$1 url=$2 agent=$3 pid=$4 before with=""
+    before=$(rss_kib "$pid")
+    timeout 120 python3 "$BENCH_DIR/streams.py" --url "$url" --token "$TOKEN" --agent "$agent" \
+        --streams "$STREAMS" --hold-seconds 6 --ready-timeout 30 --label "$label" \
+        >"$R/hold-$label.out" 2>"$R/hold-$label.err" &
+    local client=$!
+    for _ in $(seq 900); do
+        if grep -q '^READY' "$R/hold-$label.out" 2>/dev/null; then
+            with=$(rss_kib "$pid")
+            break
+        fi
+        kill -0 "$client" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$client" || true
+    [[ -n $with ]] || { cat "$R/hold-$label.err" >&2; die "$label: the idle streams never became ready"; }
+    local ready
+    ready=$(grep -m1 '^READY' "$R/hold-$label.out")
+    echo "$before $with ${ready#READY }"
+}
+log "memory: $STREAMS idle open streams (gateway)"
+read -r GW_MEM_BEFORE GW_MEM_WITH GW_MEM_OPEN GW_MEM_FIRST < <(hold_streams gateway "$GW_URL" idle "$GATEWAY_PID") || true
+[[ -n ${GW_MEM_FIRST:-} ]] || die "memory run against the gateway failed"
+sleep 2
+log "memory: $STREAMS idle open streams (direct)"
+read -r FAKE_MEM_BEFORE FAKE_MEM_WITH FAKE_MEM_OPEN FAKE_MEM_FIRST < <(hold_streams direct "http://127.0.0.1:$FAKE_IDLE/v1/chat/completions" "" "$FAKE_IDLE_PID") || true
+[[ -n ${FAKE_MEM_FIRST:-} ]] || die "memory run against the fake failed"
+log "gateway RSS ${GW_MEM_BEFORE} → ${GW_MEM_WITH} KiB with $GW_MEM_OPEN open ($GW_MEM_FIRST with a first token)"
+log "fake RSS ${FAKE_MEM_BEFORE} → ${FAKE_MEM_WITH} KiB with $FAKE_MEM_OPEN open"
+cat >"$R/memory.json" <<EOF
+{"gateway_idle_kib": $GW_IDLE_KIB, "direct_idle_kib": $FAKE_IDLE_KIB,
+ "gateway_before_kib": $GW_MEM_BEFORE, "gateway_with_kib": $GW_MEM_WITH, "gateway_open": $GW_MEM_OPEN, "gateway_first": $GW_MEM_FIRST,
+ "direct_before_kib": $FAKE_MEM_BEFORE, "direct_with_kib": $FAKE_MEM_WITH, "direct_open": $FAKE_MEM_OPEN, "direct_first": $FAKE_MEM_FIRST}
+EOF
+sleep 2
+
+# --- latency at concurrency 1, non-stream -------------------------------------------------
+run_wrk() { # out-file url conns threads seconds [token]
+    local out=$1 url=$2 c=$3 t=$4 d=$5 token=${6:-}
+    timeout $((d + 30)) wrk -c"$c" -t"$t" -d"${d}s" --latency --timeout 10s -s "$BENCH_DIR/post.lua" "$url" -- "$token" >"$out" 2>&1 \
+        || { cat "$out" >&2; die "wrk $url failed"; }
+    grep -q '^BENCH ' "$out" || { cat "$out" >&2; die "wrk printed no BENCH line"; }
+    log "$(basename "$out"): $(grep '^BENCH ' "$out")"
+}
+DIRECT_URL=http://127.0.0.1:$FAKE_INSTANT/v1/chat/completions
+log "warm-up"
+run_wrk "$R/warm-gw.txt" "$GW_URL" 4 1 3 "$TOKEN"
+run_wrk "$R/warm-direct.txt" "$DIRECT_URL" 4 1 2
+log "latency, 1 connection, ${LAT_SECONDS}s each"
+run_wrk "$R/lat-gateway.txt" "$GW_URL" 1 1 "$LAT_SECONDS" "$TOKEN"
+run_wrk "$R/lat-direct.txt" "$DIRECT_URL" 1 1 "$LAT_SECONDS"
+
+# --- throughput at 64 connections, non-stream ---------------------------------------------
+log "throughput, 64 connections, ${TP_SECONDS}s each"
+run_wrk "$R/tp-gateway.txt" "$GW_URL" 64 2 "$TP_SECONDS" "$TOKEN"
+run_wrk "$R/tp-direct.txt" "$DIRECT_URL" 64 2 "$TP_SECONDS"
+GW_AFTER_TP_KIB=$(rss_kib "$GATEWAY_PID")
+echo "{\"gateway_after_throughput_kib\": $GW_AFTER_TP_KIB}" >"$R/after-tp.json"
+
+# --- streaming ----------------------------------------------------------------------------
+STREAM_DIRECT_URL=http://127.0.0.1:$FAKE_STREAM/v1/chat/completions
+stream_run() { # out label url agent args...
+    local out=$1 label=$2 url=$3 agent=$4
+    shift 4
+    timeout 300 python3 "$BENCH_DIR/streams.py" --url "$url" --token "$TOKEN" --agent "$agent" --label "$label" "$@" \
+        >"$out" 2>"$out.err" || { cat "$out.err" >&2; die "stream client $label failed"; }
+    cat "$out.err" >&2
+}
+log "streaming, low load: $LOW_STREAMS streams one at a time (50 chunks × 20 ms)"
+stream_run "$R/low-gateway.json" low-gateway "$GW_URL" stream --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
+stream_run "$R/low-direct.json" low-direct "$STREAM_DIRECT_URL" "" --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
+log "streaming: $STREAMS concurrent streams (50 chunks × 20 ms)"
+stream_run "$R/streams-gateway.json" streams-gateway "$GW_URL" stream --streams "$STREAMS" --timeout 90
+sleep 2
+stream_run "$R/streams-direct.json" streams-direct "$STREAM_DIRECT_URL" "" --streams "$STREAMS" --timeout 90
+GW_FINAL_KIB=$(rss_kib "$GATEWAY_PID")
+echo "{\"gateway_final_kib\": $GW_FINAL_KIB}" >"$R/final.json"
+
+# Stop the load gateway before the cold-start runs.
+kill -TERM "$GATEWAY_PID" 2>/dev/null || true
+for _ in $(seq 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+
+# --- cold start ---------------------------------------------------------------------------
+log "cold start: exec → first 200 from /health, median of $COLD_RUNS"
+timeout 180 python3 "$BENCH_DIR/coldstart.py" --runs "$COLD_RUNS" -- \
+    "$GATEWAY_BIN" gateway --port '{port}' --config "$CONFIG" --state-dir "$T/cold-state" >"$R/cold-gateway.json" 2>"$R/cold-gateway.err" \
+    || { cat "$R/cold-gateway.err" >&2; die "gateway cold start failed"; }
+timeout 60 python3 "$BENCH_DIR/coldstart.py" --runs "$COLD_RUNS" -- \
+    "$FAKE_BIN" --port '{port}' --threads 1 >"$R/cold-direct.json" 2>"$R/cold-direct.err" \
+    || { cat "$R/cold-direct.err" >&2; die "fake cold start failed"; }
+cat "$R/cold-gateway.err" "$R/cold-direct.err" >&2
+
+# --- the table ----------------------------------------------------------------------------
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+cat >"$R/meta.json" <<EOF
+{"date": "$(date -u '+%Y-%m-%d %H:%M UTC')", "nproc": "$(nproc)", "arch": "$(uname -m)",
+ "cpu": "${cpu:-unknown}", "kernel": "$(uname -r)", "command": "$COMMAND", "streams": $STREAMS,
+ "swift": "$(swift --version 2>/dev/null | head -n1 | sed 's/"/\\"/g')",
+ "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo +dirty)"}
+EOF
+args=("$R")
+[[ $WRITE == 1 ]] && args+=(--write "$ROOT/docs/performance.md")
+python3 "$BENCH_DIR/report.py" "${args[@]}"

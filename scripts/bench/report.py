@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Formats the results of scripts/bench.sh as one table (issue 6 targets beside each figure).
+
+Usage: report.py RESULTS_DIR [--write docs/performance.md]
+"""
+import argparse
+import json
+import os
+import sys
+
+
+def load_json(path, default=None):
+    """A JSON file, or the last line of a file that ends with one JSON line."""
+    try:
+        with open(path) as f:
+            text = f.read().strip()
+    except OSError:
+        return default
+    for candidate in (text, text.splitlines()[-1] if text else ""):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return default
+
+
+def load_wrk(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("BENCH "):
+                    return {k: float(v) for k, v in (kv.split("=", 1) for kv in line.split()[1:])}
+    except OSError:
+        pass
+    return None
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "—"
+    if isinstance(v, str):
+        return v
+    return f"{v:,.{digits}f}"
+
+
+def mark(ok):
+    if ok is None:
+        return ""
+    return "✅ met" if ok else "❌ missed"
+
+
+def build(results):
+    meta = load_json(os.path.join(results, "meta.json"), {})
+    k = meta.get("streams", "?")
+    lat_g, lat_d = load_wrk(os.path.join(results, "lat-gateway.txt")), load_wrk(os.path.join(results, "lat-direct.txt"))
+    tp_g, tp_d = load_wrk(os.path.join(results, "tp-gateway.txt")), load_wrk(os.path.join(results, "tp-direct.txt"))
+    st_g, st_d = load_json(os.path.join(results, "streams-gateway.json")), load_json(os.path.join(results, "streams-direct.json"))
+    lo_g, lo_d = load_json(os.path.join(results, "low-gateway.json")), load_json(os.path.join(results, "low-direct.json"))
+    mem = load_json(os.path.join(results, "memory.json"), {})
+    cold_g, cold_d = load_json(os.path.join(results, "cold-gateway.json")), load_json(os.path.join(results, "cold-direct.json"))
+    after_tp = load_json(os.path.join(results, "after-tp.json"), {})
+    final = load_json(os.path.join(results, "final.json"), {})
+
+    rows = []
+
+    def add(metric, g, d, extra, target, ok):
+        rows.append((metric, g, d, extra, target, mark(ok)))
+
+    if lat_g and lat_d:
+        for p, limit in (("p50", 0.2), ("p99", 0.5)):
+            g, d = lat_g[f"{p}_us"] / 1000, lat_d[f"{p}_us"] / 1000
+            add(f"latency {p}, 1 connection, non-stream (ms)", fmt(g, 3), fmt(d, 3), f"+{fmt(g - d, 3)} ms",
+                f"≤ +{limit} ms", g - d <= limit)
+    if tp_g and tp_d:
+        g, d = tp_g["rps"], tp_d["rps"]
+        add("throughput, 64 connections, non-stream (req/s)", fmt(g, 0), fmt(d, 0), f"{fmt(g / d, 3)}×", "≥ 0.4×",
+            g / d >= 0.4)
+        add("fake headroom: direct ÷ gateway req/s", "", "", f"{fmt(d / g, 1)}×", "≥ 3× (fake not the bottleneck)",
+            d / g >= 3)
+    if st_g and st_d:
+        add(f"streams completed, {k} concurrent (50 × 20 ms)", f"{st_g['ok']}/{k}", f"{st_d['ok']}/{k}", "", f"{k}/{k}",
+            st_g["ok"] == st_g["streams"])
+        for p in ("p50", "p99"):
+            g, d = st_g[f"ttft_{p}_ms"], st_d[f"ttft_{p}_ms"]
+            add(f"TTFT {p}, {k} concurrent streams (ms)", fmt(g, 1), fmt(d, 1),
+                f"+{fmt(g - d, 1)} ms" if g is not None and d is not None else "—", "(informative)", None)
+        gs, ds = st_g["stalls"], st_d["stalls"]
+        add(f"stalls (gaps > 200 ms), {k} concurrent streams", f"{gs} in {st_g['stalled_streams']} streams",
+            f"{ds} in {st_d['stalled_streams']} streams", f"+{gs - ds}", "0 not caused by the fake",
+            gs <= ds and st_g["ok"] == st_g["streams"])
+        add(f"max gap between chunks, {k} concurrent streams (ms)", fmt(st_g["gap_max_ms"], 1),
+            fmt(st_d["gap_max_ms"], 1), "", "< 200 ms", (st_g["gap_max_ms"] or 0) < 200)
+    if lo_g and lo_d:
+        g, d = lo_g["ttft_p99_ms"], lo_d["ttft_p99_ms"]
+        add("TTFT p99, low load: 1 stream at a time (ms)", fmt(g, 2), fmt(d, 2),
+            f"+{fmt(g - d, 2)} ms" if g is not None and d is not None else "—", "≤ +1 ms",
+            g is not None and d is not None and g - d <= 1)
+        add("chunks arriving one per read, low load (% / median gap ms)",
+            f"{fmt(lo_g['chunks_alone_pct'], 0)}% / {fmt(lo_g['gap_p50_ms'], 1)}",
+            f"{fmt(lo_d['chunks_alone_pct'], 0)}% / {fmt(lo_d['gap_p50_ms'], 1)}", "",
+            "no buffering (≈ direct)",
+            lo_g["chunks_alone_pct"] is not None and lo_g["chunks_alone_pct"] >= min(95, (lo_d["chunks_alone_pct"] or 0) - 2))
+    if mem:
+        g, d = mem["gateway_idle_kib"] / 1024, mem["direct_idle_kib"] / 1024
+        add("idle RSS after start (MiB)", fmt(g, 1), fmt(d, 1), "", "≤ 40 MiB", g <= 40)
+        gper = (mem["gateway_with_kib"] - mem["gateway_before_kib"]) / max(1, mem["gateway_open"])
+        dper = (mem["direct_with_kib"] - mem["direct_before_kib"]) / max(1, mem["direct_open"])
+        add(f"RSS per open idle stream, {mem['gateway_open']} open (KiB)", fmt(gper, 1), fmt(dper, 1), "", "≤ 20 KiB",
+            gper <= 20)
+    if cold_g and cold_d:
+        g, d = cold_g["median_ms"], cold_d["median_ms"]
+        add("cold start: exec → first 200 /health, median of 5 (ms)", fmt(g, 1), fmt(d, 1), f"+{fmt(g - d, 1)} ms",
+            "≤ 150 ms", g <= 150)
+
+    header = ("metric", "gateway", "direct (fake)", "ratio / added", "target", "")
+    table = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    table += ["| " + " | ".join(r) + " |" for r in rows]
+
+    notes = []
+    if mem:
+        notes.append(
+            f"Memory run: gateway RSS {mem['gateway_before_kib'] / 1024:.1f} → {mem['gateway_with_kib'] / 1024:.1f} MiB "
+            f"with {mem['gateway_open']} streams open ({mem['gateway_first']} had received a first token); "
+            f"fake {mem['direct_before_kib'] / 1024:.1f} → {mem['direct_with_kib'] / 1024:.1f} MiB "
+            f"({mem['direct_first']} with a first token).")
+    if after_tp or final:
+        notes.append(
+            f"Gateway RSS after the throughput run {after_tp.get('gateway_after_throughput_kib', 0) / 1024:.1f} MiB, "
+            f"at the end {final.get('gateway_final_kib', 0) / 1024:.1f} MiB.")
+    for name, w in (("latency gateway", lat_g), ("latency direct", lat_d), ("throughput gateway", tp_g),
+                    ("throughput direct", tp_d)):
+        if w and (w["non2xx"] or w["errors"]):
+            notes.append(f"{name}: {int(w['non2xx'])} non-2xx responses, {int(w['errors'])} socket errors.")
+    for name, s in (("streams gateway", st_g), ("streams direct", st_d), ("low-load gateway", lo_g),
+                    ("low-load direct", lo_d)):
+        if s and s.get("errors"):
+            notes.append(f"{name}: errors {s['errors']}.")
+    if st_g:
+        notes.append(
+            f"{k} streams through the gateway took {st_g['elapsed_s']:.1f} s "
+            f"(direct {st_d['elapsed_s']:.1f} s); inter-chunk gap p99 {fmt(st_g['gap_p99_ms'], 1)} ms "
+            f"(direct {fmt(st_d['gap_p99_ms'], 1)} ms).")
+    machine = (f"{meta.get('date', '?')} · `{meta.get('command', '?')}` · {meta.get('nproc', '?')} CPUs "
+               f"{meta.get('arch', '?')} ({meta.get('cpu', '?')}), Linux {meta.get('kernel', '?')} · "
+               f"{meta.get('swift', '')} · commit {meta.get('commit', '?')}")
+    return machine, table, notes
+
+
+INTRO = """# Performance
+
+`make bench` (= `scripts/bench.sh`) measures what the gateway adds on top of a model call
+(issue 6). It builds release, then on 127.0.0.1 only starts `openclaw-fake-upstream` (a raw
+SwiftNIO fake OpenAI server, `Sources/FakeUpstreamServer`) and `openclaw gateway` configured
+like production: token auth, chat completions enabled, default stateless sessions (a fresh
+session per request) persisted to SQLite (`synchronous = FULL`) in a temporary state directory
+on disk. Every figure is measured for the gateway and, in the same run, straight against the fake:
+
+- **latency**: `wrk -c1 -t1 -d10s --latency` with `scripts/bench/post.lua` (a non-stream POST);
+- **throughput**: `wrk -c64 -t2 -d15s`; the fake answers at once. The gateway always calls its
+  upstream with `stream: true`, so behind the gateway the fake writes its whole 50-chunk
+  stream in one go, while direct requests get the same text as one canned JSON completion;
+- **streaming**: `scripts/bench/streams.py` (Python asyncio, stdlib) opens K concurrent
+  streams (default 2,000, sent over 0.5 s) of 50 chunks × 20 ms and records time to first
+  content token and the gaps between chunks (a *stall* is a gap > 200 ms); plus 20 streams one
+  at a time for the low-load TTFT and the per-read chunk count (buffering check);
+- **memory**: gateway VmRSS right after start, and with K open streams whose upstream sends one
+  chunk and then stays silent → additional KiB per stream (the fake's own figures beside it);
+- **cold start**: exec → first `200` from `GET /health` without the local model, median of 5
+  (`scripts/bench/coldstart.py`).
+
+```sh
+make bench                          # the full run (issue 6: 2,000 streams), a few minutes
+BENCH_STREAMS=500 make bench        # fewer concurrent streams
+scripts/bench.sh --streams 500 --no-build --no-write   # re-run without building or writing this file
+```
+
+The script prints the table below and rewrites this file with it. The load generators run on
+the same machine, so absolute numbers move with it; the direct column is the control (on 2
+cores, 2,000 direct streams = 100k chunks/s already load the Python client: watch the direct
+TTFT p99 and "alone in a read" figures before blaming the gateway).
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("--write")
+    args = ap.parse_args()
+    machine, table, notes = build(args.results)
+    text = "\n".join(table)
+    print()
+    print(machine)
+    print(text)
+    for n in notes:
+        print(f"- {n}")
+    if args.write:
+        with open(args.write, "w") as f:
+            f.write(INTRO)
+            f.write("\n## Latest run\n\n")
+            f.write(machine + "\n\n")
+            f.write(text + "\n")
+            if notes:
+                f.write("\n" + "\n".join(f"- {n}" for n in notes) + "\n")
+        print(f"\nwritten to {args.write}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
