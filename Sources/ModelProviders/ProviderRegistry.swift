@@ -65,8 +65,6 @@ public struct ProviderRegistry: Sendable {
         return provider
     }
 
-    public var providerIds: [String] { providers.keys.sorted() }
-
     /// `${NAME}` → the environment value (empty when unset).
     static func expand(_ value: String, _ environment: [String: String]) -> String {
         guard value.hasPrefix("${"), value.hasSuffix("}") else { return value }

@@ -156,6 +156,21 @@ struct HTTPErrorTests {
         }
     }
 
+    @Test("a body that does not arrive in time is 408 with the envelope (F2)")
+    func bodyTimeout() async throws {
+        try await FakeUpstream.with { upstream in
+            let config = TestGateway.config(upstream: upstream)
+            try await TestGateway.with(config: config, bodyTimeout: .milliseconds(300)) { gateway in
+                // Declares 100 bytes, sends 10, then waits.
+                let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestGateway.token)\r\nContent-Length: 100\r\n\r\n{\"messages"
+                let raw = try await RawHTTP.exchange(port: gateway.port, send: head)
+                #expect(raw.hasPrefix("HTTP/1.1 408"))
+                #expect(raw.contains(#"{"error":{"message":"Request body timeout","type":"invalid_request_error"}}"#))
+                #expect(await upstream.recorder.requests.isEmpty)
+            }
+        }
+    }
+
     @Test("bad JSON, wrong types and missing user messages are 400 invalid_request_error (F3, F5, F6, I6)")
     func validation() async throws {
         try await TestGateway.withUpstream { gateway, upstream in

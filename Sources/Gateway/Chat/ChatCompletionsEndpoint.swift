@@ -12,6 +12,7 @@ import OpenAIWire
 struct ChatCompletionsEndpoint: Sendable {
     let runtime: AgentRuntime
     let keepAliveSeconds: Double
+    let bodyTimeout: Duration
 
     /// Everything a run needs, resolved from one request.
     struct Prepared: Sendable {
@@ -22,7 +23,8 @@ struct ChatCompletionsEndpoint: Sendable {
     }
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
-        let (request, body) = try await BodyReader.read(request, limit: GatewaySettings.maxBodyBytes)
+        let (request, body) = try await BodyReader.read(
+            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout)
         let prepared: Prepared
         do {
             prepared = try prepare(request, body: body)

@@ -2,8 +2,9 @@ import Hummingbird
 import NIOCore
 
 /// Reads a request body whole, within the size limit and the read timeout (F1, F2).
-enum BodyReader {
-    static let timeout: Duration = .seconds(30)
+public enum BodyReader {
+    /// F2: 30 s to receive the whole body.
+    public static let timeout: Duration = .seconds(30)
 
     /// Returns the request with its body collected (so it can still be watched for inbound
     /// close) and the bytes. A declared `Content-Length` over the limit is refused unread.

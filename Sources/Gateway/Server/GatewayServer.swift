@@ -18,16 +18,19 @@ public struct GatewayOptions: Sendable {
     public var environment: [String: String]
     /// How long in-flight requests may run after SIGTERM/SIGINT before they are cancelled.
     public var shutdownGrace: Duration
+    /// How long a request body may take to arrive (F2).
+    public var bodyTimeout: Duration
 
     public init(
         settings: GatewaySettings, config: OpenClawConfig, statePaths: StatePaths, environment: [String: String],
-        shutdownGrace: Duration = .seconds(10)
+        shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = BodyReader.timeout
     ) {
         self.settings = settings
         self.config = config
         self.statePaths = statePaths
         self.environment = environment
         self.shutdownGrace = shutdownGrace
+        self.bodyTimeout = bodyTimeout
     }
 }
 
@@ -69,7 +72,8 @@ public struct GatewayServer: Sendable {
         let responder = GatewayResponder(
             authenticator: Authenticator(settings: settings),
             chatCompletions: settings.chatCompletionsEnabled
-                ? ChatCompletionsEndpoint(runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds) : nil,
+                ? ChatCompletionsEndpoint(
+                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout) : nil,
             models: settings.chatCompletionsEnabled || settings.responsesEnabled
                 ? ModelsEndpoint(catalog: runtime.catalog) : nil,
             health: HealthEndpoint(store: store))

@@ -12,8 +12,6 @@ public struct RuntimeAssembly: Sendable {
     public let store: SQLiteSessionStore
     /// Services to run for as long as the runtime is used, in start order (stopped in reverse).
     public let services: [any Service]
-    /// The supervised llama-server, when some agent uses a `local/` model.
-    public let localModel: LocalModelSupervisor?
 
     /// - Throws: `StartupError` when the local model is needed but not installed (V3), or a store error.
     public init(
@@ -28,12 +26,10 @@ public struct RuntimeAssembly: Sendable {
         let httpClient = HTTPClientService()
         var services: [any Service] = [httpClient]
         var extra: [String: any ModelProvider] = [:]
-        var localModel: LocalModelSupervisor?
         if let settings = localSettings {
             let supervisor = LocalModelSupervisor(settings: settings, client: httpClient.client, logger: logger)
             extra["local"] = LocalModelProvider(supervisor: supervisor, client: httpClient.client, logger: logger)
             services.append(supervisor)
-            localModel = supervisor
         } else {
             extra["local"] = UnavailableProvider(id: "local", reason: "the local model is not in use")
         }
@@ -42,7 +38,6 @@ public struct RuntimeAssembly: Sendable {
         self.store = store
         self.runtime = AgentRuntime(catalog: catalog, providers: providers, store: store, logger: logger)
         self.services = services
-        self.localModel = localModel
     }
 
     static func usesLocalModel(_ catalog: AgentCatalog) -> Bool {

@@ -66,21 +66,12 @@ public final class LocalModelSupervisor: Service, Sendable {
     let client: HTTPClient
     let logger: Logger
     private let state = Mutex<State>(.starting)
-    /// Number of starts so far (1 after the first); for status and tests.
-    private let starts = Mutex(0)
 
     public init(settings: LocalModelSettings, client: HTTPClient, logger: Logger) {
         self.settings = settings
         self.client = client
         self.logger = logger
     }
-
-    /// The pid of the running child, if it is ready.
-    public var currentPid: Int32? {
-        state.withLock { if case .ready(_, let pid) = $0 { return pid } else { return nil } }
-    }
-
-    public var startCount: Int { starts.withLock { $0 } }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -114,7 +105,6 @@ public final class LocalModelSupervisor: Service, Sendable {
         ]
         if let threads = settings.threads { arguments += ["-t", String(threads)] }
         let process = try await LocalModelProcess.launch(binary: settings.binary, arguments: arguments, logger: logger)
-        starts.withLock { $0 += 1 }
         logger.info("local model server starting", metadata: ["pid": "\(process.pid)", "port": "\(port)"])
         do {
             try await waitHealthy(port: port, process: process)
