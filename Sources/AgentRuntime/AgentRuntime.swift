@@ -16,6 +16,7 @@ public final class AgentRuntime: Sendable {
     let providers: ProviderRegistry
     let store: any SessionStore
     let lanes = SessionLanes()
+    let toolbox: Toolbox
     let host: HostInfo
     let logger: Logger
     /// Transcript entries sent back to the model per run.
@@ -23,8 +24,9 @@ public final class AgentRuntime: Sendable {
 
     public init(
         catalog: AgentCatalog, providers: ProviderRegistry, store: any SessionStore, host: HostInfo = .current,
-        historyLimit: Int = 200, logger: Logger
+        historyLimit: Int = 200, toolbox: Toolbox = .builtin, logger: Logger
     ) {
+        self.toolbox = toolbox
         self.catalog = catalog
         self.providers = providers
         self.store = store
@@ -60,81 +62,266 @@ public final class AgentRuntime: Sendable {
     ) async throws -> AgentResult {
         let history = try await store.history(sessionKey: request.sessionKey, limit: historyLimit)
         let candidates = [agent.model.primary] + agent.model.fallbacks
-        var lastError: (any Error)?
-
-        for (index, modelText) in candidates.enumerated() {
-            guard let ref = ModelRef(parsing: modelText) else {
-                throw AgentError(.invalidModel, "Invalid model reference '\(modelText)'.")
+        let refs = try candidates.map { text in
+            guard let ref = ModelRef(parsing: text) else {
+                throw AgentError(.invalidModel, "Invalid model reference '\(text)'.")
             }
-            let system = SystemPrompt.build(
-                SystemPromptContext(
-                    agent: agent, model: ref.description, channel: request.channel,
-                    extraSystemPrompt: request.extraSystemPrompt, host: host))
-            var messages = [ChatMessage(role: .system, content: system)]
-            messages.append(contentsOf: Self.chatMessages(from: history))
-            messages.append(ChatMessage(role: .user, content: request.message, images: request.images))
-            let modelRequest = ModelRequest(model: ref.model, messages: messages, sampling: request.sampling)
-
-            try await onEvent(.started(runId: request.runId, model: ref.description))
-            logger.debug("model call", metadata: ["model": "\(ref)"])
-            let accumulated = TextAccumulator()
-            do {
-                let provider = try providers.provider(for: ref)
-                let response = try await provider.complete(modelRequest) { event in
-                    switch event {
-                    case .textDelta(let delta):
-                        let text = accumulated.append(delta)
-                        try await onEvent(.assistantDelta(delta: delta, text: text))
-                    }
-                }
-                let summary = try await store.appendTurn(
-                    SessionTurn(
-                        sessionKey: request.sessionKey, agentId: agent.id,
-                        messages: [
-                            TranscriptMessage(role: .user, content: request.message),
-                            TranscriptMessage(
-                                role: .assistant, content: response.text, model: ref.description,
-                                usage: response.usage.storedUsage),
-                        ],
-                        usage: response.usage.storedUsage))
-                logger.info(
-                    "run finished",
-                    metadata: [
-                        "model": "\(ref)", "usage.input": "\(response.usage.inputTokens)",
-                        "usage.output": "\(response.usage.outputTokens)",
-                    ])
-                return AgentResult(
-                    runId: request.runId, text: response.text, usage: response.usage, model: ref.description,
-                    finishReason: response.finishReason == "length" ? "length" : "stop",
-                    sessionId: summary.sessionId)
-            } catch let error as ProviderError
-                where error.isRetryable && accumulated.isEmpty && index + 1 < candidates.count
-            {
-                let next = candidates[index + 1]
-                logger.warning(
-                    "model failed, trying fallback",
-                    metadata: ["model": "\(ref)", "fallback": "\(next)", "error": "\(error)"])
-                try await onEvent(.modelFallback(from: ref.description, to: next, reason: error.message))
-                lastError = error
-            }
+            return ref
         }
-        throw lastError ?? AgentError(.invalidModel, "No model configured for agent '\(agent.id)'.")
+
+        // D-1: owner unless the caller says otherwise; publicMode agents default to non-owner.
+        let senderIsOwner = request.senderIsOwner ?? !agent.publicMode
+        let clientTools = Self.exposedClientTools(request)
+        let clientNames = Set(clientTools.map(\.name))
+        let agentTools = toolbox.offered(policy: agent.tools, senderIsOwner: senderIsOwner)
+            .filter { !clientNames.contains($0.name) }
+        let toolDefinitions = agentTools.map(\.definition) + clientTools
+        let skills = agent.publicMode ? [] : SkillsSnapshot.load(workspace: agent.workspace, only: agent.skills)
+        var extraSystem = request.extraSystemPrompt
+        if let hint = Self.toolChoiceHint(request.toolChoice) {
+            extraSystem = [extraSystem, hint].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n\n")
+        }
+
+        var run = RunState(
+            conversation: Self.chatMessages(from: history)
+                + [ChatMessage(role: .user, content: request.message, images: request.images)],
+            transcript: [TranscriptMessage(role: .user, content: request.message)])
+        let text = TextAccumulator()
+        var modelIndex = 0
+        var pendingClientCalls: [ToolCall] = []
+        var finishReason = "stop"
+
+        do {
+            loop: while true {
+                let ref = refs[modelIndex]
+                let system = SystemPrompt.build(
+                    SystemPromptContext(
+                        agent: agent, model: ref.description, channel: request.channel,
+                        extraSystemPrompt: extraSystem, host: host, tools: toolDefinitions.map(\.name),
+                        skills: skills))
+                let modelRequest = ModelRequest(
+                    model: ref.model, messages: [ChatMessage(role: .system, content: system)] + run.conversation,
+                    tools: toolDefinitions, sampling: request.sampling)
+                if run.modelCalls == 0 { try await onEvent(.started(runId: request.runId, model: ref.description)) }
+                logger.debug("model call", metadata: ["model": "\(ref)", "iteration": "\(run.iterations)"])
+
+                let response: ModelResponse
+                let callText = TextAccumulator()
+                do {
+                    let provider = try providers.provider(for: ref)
+                    // While a tool_choice constraint is active, prose is held back (M7).
+                    let holdBack = request.toolChoice.isConstraint
+                    response = try await provider.complete(modelRequest) { event in
+                        switch event {
+                        case .textDelta(let delta):
+                            let separator = callText.isEmpty && !text.isEmpty ? "\n\n" : ""
+                            _ = callText.append(delta)
+                            if holdBack { return }
+                            let all = text.append(separator + delta)
+                            try await onEvent(.assistantDelta(delta: separator + delta, text: all))
+                        }
+                    }
+                } catch let error as ProviderError
+                    where error.isRetryable && callText.isEmpty && modelIndex + 1 < refs.count
+                {
+                    let next = refs[modelIndex + 1].description
+                    logger.warning(
+                        "model failed, trying fallback",
+                        metadata: ["model": "\(ref)", "fallback": "\(next)", "error": "\(error)"])
+                    try await onEvent(.modelFallback(from: ref.description, to: next, reason: error.message))
+                    modelIndex += 1
+                    continue loop
+                }
+                run.modelCalls += 1
+                run.usage = run.usage + response.usage
+                run.model = ref.description
+                if request.toolChoice.isConstraint, !response.text.isEmpty {
+                    let separator = text.isEmpty ? "" : "\n\n"
+                    _ = text.append(separator + response.text)
+                }
+
+                let calls = response.toolCalls
+                run.transcript.append(
+                    TranscriptMessage(
+                        role: .assistant, content: response.text,
+                        toolCalls: calls.map { StoredToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) },
+                        model: ref.description, usage: response.usage.storedUsage))
+                guard !calls.isEmpty else {
+                    finishReason = response.finishReason == "length" ? "length" : "stop"
+                    break loop
+                }
+                run.conversation.append(ChatMessage(role: .assistant, content: response.text, toolCalls: calls))
+
+                let clientCalls = calls.filter { clientNames.contains($0.name) }
+                let agentCalls = calls.filter { !clientNames.contains($0.name) }
+                if !agentCalls.isEmpty, run.iterations >= agent.maxToolIterations {
+                    // The limit is reached: record the refused calls and stop here.
+                    for call in agentCalls {
+                        run.recordResult(
+                            call, ToolOutput("Not executed: the tool iteration limit was reached.", isError: true))
+                    }
+                    let notice = "[Stopped: the agent reached its limit of \(agent.maxToolIterations) tool iterations.]"
+                    let separator = text.isEmpty ? "" : "\n\n"
+                    let all = text.append(separator + notice)
+                    try await onEvent(.assistantDelta(delta: separator + notice, text: all))
+                    logger.warning("tool iteration limit reached", metadata: ["limit": "\(agent.maxToolIterations)"])
+                    break loop
+                }
+                if !agentCalls.isEmpty { run.iterations += 1 }
+                for call in agentCalls {
+                    try await onEvent(.toolStarted(callId: call.id, name: call.name, arguments: call.arguments))
+                    let context = ToolContext(
+                        agentId: agent.id, sessionKey: request.sessionKey, runId: request.runId,
+                        workspace: Workspace(root: agent.workspace), model: ref.description, usage: run.usage,
+                        store: store)
+                    let output = try await toolbox.execute(
+                        call, offered: agentTools, senderIsOwner: senderIsOwner, context: context)
+                    try Task.checkCancellation()
+                    run.recordResult(call, output)
+                    logger.debug(
+                        "tool call", metadata: ["tool": "\(call.name)", "tool.error": "\(output.isError)"])
+                    try await onEvent(
+                        .toolFinished(callId: call.id, name: call.name, isError: output.isError, output: output.text))
+                }
+                if !clientCalls.isEmpty {
+                    pendingClientCalls = clientCalls
+                    finishReason = "tool_calls"
+                    break loop
+                }
+            }
+        } catch {
+            await storePartial(run, request: request, agent: agent, logger: logger)
+            throw error
+        }
+
+        if request.toolChoice.isConstraint {
+            let satisfied: Bool
+            switch request.toolChoice {
+            case .function(let name): satisfied = pendingClientCalls.contains { $0.name == name }
+            default: satisfied = !pendingClientCalls.isEmpty
+            }
+            guard satisfied else {
+                await storePartial(run, request: request, agent: agent, logger: logger)
+                throw AgentError(.toolChoiceUnmet, "The model did not call the tool required by `tool_choice`.")
+            }
+            // Held-back prose is released now that the call is confirmed (M7).
+            if !text.isEmpty { try await onEvent(.assistantDelta(delta: text.value, text: text.value)) }
+        }
+
+        let summary = try await store.appendTurn(
+            SessionTurn(
+                sessionKey: request.sessionKey, agentId: agent.id, messages: run.transcript,
+                usage: run.usage.storedUsage))
+        logger.info(
+            "run finished",
+            metadata: [
+                "model": "\(run.model)", "usage.input": "\(run.usage.inputTokens)",
+                "usage.output": "\(run.usage.outputTokens)", "model.calls": "\(run.modelCalls)",
+                "tool.iterations": "\(run.iterations)",
+            ])
+        return AgentResult(
+            runId: request.runId, text: text.value, usage: run.usage, model: run.model, finishReason: finishReason,
+            sessionId: summary.sessionId, toolCalls: pendingClientCalls, modelCalls: run.modelCalls)
     }
 
-    /// Stored transcript → provider messages.
+    /// A run that executed tools and then failed (or was cancelled or timed out) still records
+    /// what it did, so the transcript never hides a side effect. Runs without tool results
+    /// store nothing (the turn is atomic).
+    private func storePartial(_ run: RunState, request: AgentRequest, agent: ResolvedAgent, logger: Logger) async {
+        guard run.transcript.contains(where: { $0.role == .toolResult }) else { return }
+        let turn = SessionTurn(
+            sessionKey: request.sessionKey, agentId: agent.id, messages: run.transcript,
+            usage: run.usage.storedUsage)
+        let store = self.store
+        // Not cancelled with the run: the write must happen even when the client went away.
+        let stored = await Task.detached { (try? await store.appendTurn(turn)) != nil }.value
+        logger.notice("run failed after tool calls; partial turn stored", metadata: ["stored": "\(stored)"])
+    }
+
+    /// The client tools the model is offered, after `tool_choice` (K2).
+    static func exposedClientTools(_ request: AgentRequest) -> [ToolDefinition] {
+        switch request.toolChoice {
+        case .none: []
+        case .auto, .required: request.clientTools
+        case .function(let name): request.clientTools.filter { $0.name == name }
+        }
+    }
+
+    /// The instruction a required or pinned `tool_choice` adds to the system prompt (K2).
+    static func toolChoiceHint(_ choice: ClientToolChoice) -> String? {
+        switch choice {
+        case .required: "You must call at least one of the client's tools in this reply."
+        case .function(let name): "You must call the tool `\(name)` in this reply."
+        case .auto, .none: nil
+        }
+    }
+
+    /// Stored transcript → provider messages. Providers require every assistant tool call to be
+    /// answered by a tool result and every tool result to follow its call; a history window or a
+    /// turn that ended with client tool calls can break that, so unpaired calls and results are
+    /// rendered as text instead (like I4's `tool_call` lines).
     static func chatMessages(from history: [TranscriptMessage]) -> [ChatMessage] {
-        history.map { entry in
+        var messages: [ChatMessage] = []
+        var index = 0
+        while index < history.count {
+            let entry = history[index]
+            index += 1
             switch entry.role {
             case .user:
-                ChatMessage(role: .user, content: entry.content)
+                messages.append(ChatMessage(role: .user, content: entry.content))
             case .assistant:
-                ChatMessage(
-                    role: .assistant, content: entry.content,
-                    toolCalls: entry.toolCalls.map { ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) })
+                var results: [TranscriptMessage] = []
+                while index < history.count, history[index].role == .toolResult {
+                    results.append(history[index])
+                    index += 1
+                }
+                let answered = Set(results.compactMap(\.toolCallId))
+                let paired = entry.toolCalls.filter { answered.contains($0.id) }
+                let unpaired = entry.toolCalls.filter { !answered.contains($0.id) }
+                var content = entry.content
+                for call in unpaired {
+                    content += (content.isEmpty ? "" : "\n") + "tool_call id=\(call.id) name=\(call.name) arguments=\(call.arguments)"
+                }
+                messages.append(
+                    ChatMessage(
+                        role: .assistant, content: content,
+                        toolCalls: paired.map { ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) }))
+                let pairedIds = Set(paired.map(\.id))
+                for result in results {
+                    if let id = result.toolCallId, pairedIds.contains(id) {
+                        messages.append(ChatMessage(role: .tool, content: result.content, toolCallId: id))
+                    } else {
+                        messages.append(Self.orphanResult(result))
+                    }
+                }
             case .toolResult:
-                ChatMessage(role: .tool, content: entry.content, toolCallId: entry.toolCallId)
+                messages.append(Self.orphanResult(entry))
             }
         }
+        return messages
+    }
+
+    private static func orphanResult(_ entry: TranscriptMessage) -> ChatMessage {
+        ChatMessage(role: .user, content: "Tool:\(entry.toolCallId ?? entry.toolName ?? "result"): \(entry.content)")
+    }
+}
+
+/// What one run has done so far.
+struct RunState {
+    var conversation: [ChatMessage]
+    var transcript: [TranscriptMessage]
+    var usage = ModelUsage()
+    var modelCalls = 0
+    /// Rounds of agent tool execution.
+    var iterations = 0
+    var model = ""
+
+    mutating func recordResult(_ call: ToolCall, _ output: ToolOutput) {
+        transcript.append(
+            TranscriptMessage(
+                role: .toolResult, content: output.text, toolCallId: call.id, toolName: call.name,
+                isError: output.isError))
+        conversation.append(ChatMessage(role: .tool, content: output.text, toolCallId: call.id))
     }
 }
 
@@ -158,6 +345,7 @@ final class TextAccumulator: Sendable {
     }
 
     var isEmpty: Bool { text.withLock { $0.isEmpty } }
+    var value: String { text.withLock { $0 } }
 }
 
 /// Runs `body`, failing with `AgentError.timeout` after `seconds` (O3: the agent's timeout).

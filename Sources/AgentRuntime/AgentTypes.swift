@@ -17,11 +17,15 @@ public struct AgentRequest: Sendable {
     /// Explicit owner flag from the caller (D-1); nil applies the agent's default.
     public var senderIsOwner: Bool?
     public var sampling: SamplingParameters
+    /// Function tools the client offers (K1); a call to one ends the run with `tool_calls`.
+    public var clientTools: [ToolDefinition]
+    public var toolChoice: ClientToolChoice
 
     public init(
         runId: String = "run_" + UUID().uuidString.lowercased(), agentId: String, sessionKey: String, message: String,
         images: [ImageInput] = [], extraSystemPrompt: String? = nil, channel: String = "webchat",
-        senderIsOwner: Bool? = nil, sampling: SamplingParameters = SamplingParameters()
+        senderIsOwner: Bool? = nil, sampling: SamplingParameters = SamplingParameters(),
+        clientTools: [ToolDefinition] = [], toolChoice: ClientToolChoice = .auto
     ) {
         self.runId = runId
         self.agentId = agentId
@@ -32,6 +36,27 @@ public struct AgentRequest: Sendable {
         self.channel = channel
         self.senderIsOwner = senderIsOwner
         self.sampling = sampling
+        self.clientTools = clientTools
+        self.toolChoice = toolChoice
+    }
+}
+
+/// The client's `tool_choice` (K2).
+public enum ClientToolChoice: Sendable, Equatable {
+    /// No constraint.
+    case auto
+    /// Client tools are not offered.
+    case none
+    /// At least one client tool must be called.
+    case required
+    /// Only this client tool is offered, and it must be called.
+    case function(String)
+
+    var isConstraint: Bool {
+        switch self {
+        case .required, .function: true
+        case .auto, .none: false
+        }
     }
 }
 
@@ -43,6 +68,10 @@ public enum AgentEvent: Sendable, Equatable {
     case assistantDelta(delta: String, text: String)
     /// `from` failed with a retryable error before streaming; `to` is tried next (V1).
     case modelFallback(from: String, to: String, reason: String)
+    /// The runtime is about to execute one of the agent's tools.
+    case toolStarted(callId: String, name: String, arguments: String)
+    /// A tool call finished; `output` is what the model gets back.
+    case toolFinished(callId: String, name: String, isError: Bool, output: String)
 }
 
 /// A finished run.
@@ -52,14 +81,21 @@ public struct AgentResult: Sendable, Equatable {
     public var usage: ModelUsage
     /// `provider/model` that produced the answer.
     public var model: String
+    /// `stop`, `length`, or `tool_calls` when the run ends with calls for the client (K3).
     public var finishReason: String
     public var sessionId: String?
+    /// Calls of client tools the client must answer (K3); empty otherwise.
+    public var toolCalls: [ToolCall] = []
+    /// Model calls the run made.
+    public var modelCalls: Int = 1
 }
 
 /// A run that could not start or finish for a reason of the runtime's own.
 public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable {
         case unknownAgent, invalidModel, timeout
+        /// `tool_choice` required a client tool call and the model made none (K2).
+        case toolChoiceUnmet
     }
     public var kind: Kind
     public var message: String

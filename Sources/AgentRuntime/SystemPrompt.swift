@@ -33,10 +33,28 @@ public struct SystemPromptContext: Sendable {
     public var channel: String
     public var extraSystemPrompt: String?
     public var host: HostInfo
+    /// Names of the tools the run is offered (agent tools, then client tools).
+    public var tools: [String]
+    /// The skills snapshot (never shown for publicMode agents).
+    public var skills: [Skill]
+
+    public init(
+        agent: ResolvedAgent, model: String, channel: String, extraSystemPrompt: String?, host: HostInfo,
+        tools: [String] = [], skills: [Skill] = []
+    ) {
+        self.agent = agent
+        self.model = model
+        self.channel = channel
+        self.extraSystemPrompt = extraSystemPrompt
+        self.host = host
+        self.tools = tools
+        self.skills = skills
+    }
 }
 
 /// Builds the agent's system prompt: identity, instructions, the client's extra system prompt
-/// (T1) and the Runtime section (T2), or the redacted form for public-facing agents (D-1, D-10).
+/// (T1), tools, workspace and skills snapshot, and the Runtime section (T2) — or, for
+/// public-facing agents, a redacted form without host, workspace or skills (D-1, D-10).
 public enum SystemPrompt {
     public static func build(_ c: SystemPromptContext) -> String {
         var sections: [String] = []
@@ -50,6 +68,21 @@ public enum SystemPrompt {
             !instructions.isEmpty
         {
             sections.append("## Instructions\n\(instructions)")
+        }
+        if !c.tools.isEmpty {
+            sections.append(
+                "## Tools\nYou can call these tools: " + c.tools.joined(separator: ", ")
+                    + ". Call a tool when it helps; answer in plain text when you are done.")
+        }
+        if !c.agent.publicMode {
+            sections.append(
+                "## Workspace\nYour working directory is \(c.agent.workspace). File tool paths are relative to it.")
+            if !c.skills.isEmpty {
+                let lines = c.skills.map { "- \($0.name): \($0.description) (\($0.path))" }
+                sections.append(
+                    "## Skills\nRead a skill's SKILL.md with the read tool before using it.\n"
+                        + lines.joined(separator: "\n"))
+            }
         }
         if let extra = c.extraSystemPrompt?.trimmingCharacters(in: .whitespacesAndNewlines), !extra.isEmpty {
             sections.append("## Group Chat Context\n\(extra)")

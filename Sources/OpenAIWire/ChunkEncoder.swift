@@ -41,6 +41,26 @@ public struct ChunkEncoder: Sendable {
         SSE.data(ChatCompletionChunk.usage(usage, id: id, created: created, model: model))
     }
 
+    /// M7: one client tool call — a chunk with its id and name (empty arguments), then the
+    /// arguments in slices of at most 256 characters (at least one chunk, even when empty).
+    public func toolCall(index: Int, id callId: String, name: String, arguments: String) -> String {
+        typealias Call = ChatCompletionChunk.ToolCallDelta
+        func chunk(_ call: Call) -> String {
+            SSE.data(
+                ChatCompletionChunk(
+                    id: id, created: created, model: model,
+                    choices: [.init(delta: .init(toolCalls: [call]))]))
+        }
+        var out = chunk(Call(index: index, id: callId, type: "function", function: .init(name: name, arguments: "")))
+        var rest = Substring(arguments)
+        repeat {
+            let slice = rest.prefix(256)
+            rest = rest.dropFirst(slice.count)
+            out += chunk(Call(index: index, function: .init(arguments: String(slice))))
+        } while !rest.isEmpty
+        return out
+    }
+
     /// A JSON string literal for `text`.
     public static func quoted(_ text: String) -> String {
         var out = ""

@@ -13,6 +13,7 @@ struct ChatCompletionStream: Sendable {
     let runtime: AgentRuntime
     let prepared: ChatCompletionsEndpoint.Prepared
     let keepAliveSeconds: Double
+    let streamToolActivity: Bool
     let connection: ClientConnection
 
     private enum Item: Sendable {
@@ -68,6 +69,14 @@ struct ChatCompletionStream: Sendable {
                     streamedText = true
                     try await writer.write(Self.buffer(chunks.content(delta)))
                     lastWrite = .now
+                case .event(.toolStarted(let id, let name, let arguments)) where streamToolActivity:
+                    try await writer.write(
+                        Self.buffer(ToolActivity.started(callId: id, name: name, arguments: arguments)))
+                    lastWrite = .now
+                case .event(.toolFinished(let id, let name, let isError, let output)) where streamToolActivity:
+                    try await writer.write(
+                        Self.buffer(ToolActivity.finished(callId: id, name: name, isError: isError, output: output)))
+                    lastWrite = .now
                 case .event:
                     continue
                 case .tick:
@@ -77,10 +86,14 @@ struct ChatCompletionStream: Sendable {
                     }
                 case .finished(let result):
                     var out = ""
-                    if !streamedText {
+                    if !streamedText, !(result.text.isEmpty && !result.toolCalls.isEmpty) {
                         // M5: nothing streamed → the whole answer in one chunk.
                         let text = result.text.isEmpty ? ChatCompletionsEndpoint.emptyReply : result.text
                         out += chunks.content(text)
+                    }
+                    // M7: pending client tool calls, after the commentary.
+                    for (index, call) in result.toolCalls.enumerated() {
+                        out += chunks.toolCall(index: index, id: call.id, name: call.name, arguments: call.arguments)
                     }
                     out += chunks.finish(result.finishReason)
                     if prepared.includeUsage { out += chunks.usage(result.usage.chatUsage) }

@@ -13,6 +13,8 @@ struct ChatCompletionsEndpoint: Sendable {
     let runtime: AgentRuntime
     let keepAliveSeconds: Double
     let bodyTimeout: Duration
+    /// `chatCompletions.streamToolActivity`: tool starts/ends as SSE comment lines.
+    var streamToolActivity = false
 
     /// Everything a run needs, resolved from one request.
     struct Prepared: Sendable {
@@ -51,7 +53,7 @@ struct ChatCompletionsEndpoint: Sendable {
             catalog: runtime.catalog)
         let sessionKey = try RequestTargeting.resolveSessionKey(
             header: headers.first(.openclawSessionKey), user: parsed.user, agentId: agentId, prefix: "openai")
-        try ClientTools.validate(tools: parsed.tools, toolChoice: parsed.toolChoice)
+        let clientTools = try ClientTools.resolve(tools: parsed.tools, toolChoice: parsed.toolChoice)
         let conversation = try ChatMessagesFlattener.flatten(parsed.messages)
         let agentRequest = AgentRequest(
             runId: "chatcmpl_" + UUID().uuidString.lowercased(), agentId: agentId, sessionKey: sessionKey,
@@ -59,7 +61,7 @@ struct ChatCompletionsEndpoint: Sendable {
             extraSystemPrompt: conversation.extraSystemPrompt,
             channel: RequestTargeting.channel(headers.first(.openclawMessageChannel)),
             senderIsOwner: RequestTargeting.senderIsOwner(headers.first(.openclawSenderIsOwner)),
-            sampling: parsed.sampling)
+            sampling: parsed.sampling, clientTools: clientTools.tools, toolChoice: clientTools.choice)
         let model = parsed.model.flatMap { $0.isEmpty ? nil : $0 } ?? "openclaw"
         return Prepared(
             agentRequest: agentRequest, model: model, stream: parsed.stream, includeUsage: parsed.includeUsage)
@@ -77,9 +79,12 @@ struct ChatCompletionsEndpoint: Sendable {
         } catch {
             throw GatewayError.fromRun(error)
         }
+        // K3: pending client tool calls; the content is the commentary, possibly "".
+        let toolCalls = result.toolCalls.map { ChatToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) }
         let completion = ChatCompletion(
             id: agentRequest.runId, created: Int(Date().timeIntervalSince1970), model: prepared.model,
-            content: result.text.isEmpty ? Self.emptyReply : result.text, finishReason: result.finishReason,
+            content: result.text.isEmpty && toolCalls.isEmpty ? Self.emptyReply : result.text,
+            toolCalls: toolCalls.isEmpty ? nil : toolCalls, finishReason: result.finishReason,
             usage: result.usage.chatUsage)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
@@ -91,7 +96,8 @@ struct ChatCompletionsEndpoint: Sendable {
     /// M1–M8: SSE; the run's events become chunks as they arrive.
     func streamResponse(_ prepared: Prepared, connection: ClientConnection) -> Response {
         let stream = ChatCompletionStream(
-            runtime: runtime, prepared: prepared, keepAliveSeconds: keepAliveSeconds, connection: connection)
+            runtime: runtime, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
+            streamToolActivity: streamToolActivity, connection: connection)
         return Response(
             status: .ok,
             headers: [

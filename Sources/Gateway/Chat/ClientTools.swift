@@ -1,8 +1,32 @@
+import AgentRuntime
+import ModelProviders
 import OpenAIWire
 
-/// Shape checks of client function tools (K1, K2). Offering them to the model is the agent
-/// runtime's job (issue: agent runtime in depth); here a malformed request is refused early.
+/// Client function tools (K1, K2): shape checks (a malformed request is refused before any
+/// run) and conversion into what the runtime offers the model.
 enum ClientTools {
+    /// Validates, then converts `tools` / `tool_choice`.
+    static func resolve(
+        tools: [JSONValue]?, toolChoice: JSONValue?
+    ) throws(RequestValidationError) -> (tools: [ToolDefinition], choice: ClientToolChoice) {
+        try validate(tools: tools, toolChoice: toolChoice)
+        let definitions = (tools ?? []).compactMap { tool -> ToolDefinition? in
+            guard let function = tool["function"], let name = function["name"]?.stringValue else { return nil }
+            let parameters = function["parameters"].flatMap { $0.isNull ? nil : $0 }
+                ?? .object(["type": .string("object"), "properties": .object([:])])
+            return ToolDefinition(
+                name: name, description: function["description"]?.stringValue ?? "", parameters: parameters)
+        }
+        let choice: ClientToolChoice
+        switch toolChoice {
+        case .string("none")?: choice = .none
+        case .string("required")?: choice = definitions.isEmpty ? .auto : .required
+        case .object(let object)?: choice = .function(object["function"]?["name"]?.stringValue ?? "")
+        default: choice = .auto
+        }
+        return (definitions, choice)
+    }
+
     static func validate(tools: [JSONValue]?, toolChoice: JSONValue?) throws(RequestValidationError) {
         func fail(_ reason: String) -> RequestValidationError {
             RequestValidationError("Invalid tools/tool_choice: \(reason)")

@@ -55,6 +55,7 @@ struct GatewayError: Error, HTTPResponseError, Sendable {
             switch e.kind {
             case .unknownAgent, .invalidModel: return .invalidRequest(e.message)
             case .timeout: return GatewayError(status: .gatewayTimeout, message: e.message, type: "api_error")
+            case .toolChoiceUnmet: return GatewayError(status: .badGateway, message: e.message, type: "api_error")
             }
         }
         guard let e = error as? ProviderError else { return .internalError }

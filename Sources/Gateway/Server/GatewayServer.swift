@@ -73,7 +73,8 @@ public struct GatewayServer: Sendable {
             authenticator: Authenticator(settings: settings),
             chatCompletions: settings.chatCompletionsEnabled
                 ? ChatCompletionsEndpoint(
-                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout) : nil,
+                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout,
+                    streamToolActivity: settings.streamToolActivity) : nil,
             models: settings.chatCompletionsEnabled || settings.responsesEnabled
                 ? ModelsEndpoint(catalog: runtime.catalog) : nil,
             health: HealthEndpoint(store: store))
