@@ -174,9 +174,17 @@ public final class AgentRuntime: Sendable {
                         agentId: agent.id, sessionKey: request.sessionKey, runId: request.runId,
                         workspace: Workspace(root: agent.workspace), model: ref.description, usage: run.usage,
                         store: store)
-                    let output = try await toolbox.execute(
-                        call, offered: agentTools, senderIsOwner: senderIsOwner, context: context)
-                    try Task.checkCancellation()
+                    let output: ToolOutput
+                    do {
+                        output = try await toolbox.execute(
+                            call, offered: agentTools, senderIsOwner: senderIsOwner, context: context)
+                        try Task.checkCancellation()
+                    } catch {
+                        // The call may have had effects: record that it was cut short.
+                        run.recordResult(
+                            call, ToolOutput("Aborted: the run ended while the tool was running.", isError: true))
+                        throw error
+                    }
                     run.recordResult(call, output)
                     logger.debug(
                         "tool call", metadata: ["tool": "\(call.name)", "tool.error": "\(output.isError)"])

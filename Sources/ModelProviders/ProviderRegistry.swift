@@ -27,29 +27,34 @@ public struct ProviderRegistry: Sendable {
                 id: id, baseURL: builtin.url, apiKey: builtin.keyVar.flatMap { environment[$0] }, client: client,
                 logger: logger)
         }
+        providers["anthropic"] = AnthropicProvider(
+            id: "anthropic", baseURL: Self.anthropicURL, apiKey: environment["ANTHROPIC_API_KEY"], client: client,
+            logger: logger)
         for (id, p) in config.providers where id != "local" {
-            let api = p.api ?? .openaiCompletions
+            let api = p.api ?? (id == "anthropic" ? .anthropicMessages : .openaiCompletions)
             let key = p.apiKey.map { Self.expand($0, environment) } ?? builtins[id]?.keyVar.flatMap { environment[$0] }
             let headers = p.headers.mapValues { Self.expand($0, environment) }
             let timeout = p.timeoutSeconds.map { TimeAmount.milliseconds(Int64($0 * 1000)) } ?? .seconds(300)
-            guard let baseURL = p.baseUrl ?? builtins[id]?.url else { continue }
+            let builtinURL = id == "anthropic" ? Self.anthropicURL : builtins[id]?.url
+            let builtinKey = id == "anthropic" ? environment["ANTHROPIC_API_KEY"] : nil
+            guard let baseURL = p.baseUrl ?? builtinURL else { continue }
             switch api {
             case .openaiCompletions:
                 providers[id] = OpenAICompatibleProvider(
                     id: id, baseURL: baseURL, apiKey: key, headers: headers, client: client, headTimeout: timeout,
                     logger: logger)
             case .anthropicMessages:
-                providers[id] = UnavailableProvider(
-                    id: id, reason: "the anthropic-messages API is not implemented yet")
+                providers[id] = AnthropicProvider(
+                    id: id, baseURL: baseURL, apiKey: key ?? builtinKey, headers: headers, client: client,
+                    headTimeout: timeout, defaultMaxTokens: p.models.compactMap(\.maxTokens).first ?? 4096,
+                    logger: logger)
             }
-        }
-        if providers["anthropic"] == nil {
-            providers["anthropic"] = UnavailableProvider(
-                id: "anthropic", reason: "the anthropic-messages API is not implemented yet")
         }
         for (id, provider) in extra { providers[id] = provider }
         self.providers = providers
     }
+
+    static let anthropicURL = "https://api.anthropic.com"
 
     public init(providers: [String: any ModelProvider]) {
         self.providers = providers

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -9,6 +10,19 @@ import ServiceLifecycle
 struct RecordedRequest: Sendable {
     var authorization: String?
     var body: JSONValue
+    var anthropicVersion: String? = nil
+    /// Names of the tools offered (OpenAI `tools[].function.name` or Anthropic `tools[].name`).
+    var toolNames: [String] {
+        (body["tools"]?.arrayValue ?? []).compactMap { $0["function"]?["name"]?.stringValue ?? $0["name"]?.stringValue }
+    }
+    /// Messages with role `tool` (OpenAI shape).
+    var toolMessages: [JSONValue] { messages.filter { $0["role"]?.stringValue == "tool" } }
+    /// The text of the last Anthropic user message's text blocks.
+    var anthropicLastText: String {
+        let content = messages.last?["content"]
+        if let text = content?.stringValue { return text }
+        return (content?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
+    }
     var model: String { body["model"]?.stringValue ?? "" }
     var messages: [JSONValue] { body["messages"]?.arrayValue ?? [] }
     var systemPrompt: String { messages.first?["content"]?.stringValue ?? "" }
@@ -16,9 +30,27 @@ struct RecordedRequest: Sendable {
     var lastContent: String { messages.last?["content"]?.stringValue ?? "" }
 }
 
+/// One scripted answer of the fake upstream.
+enum FakeTurn: Sendable {
+    /// Streams this text (in two pieces).
+    case text(String)
+    /// Some commentary (may be empty), then these tool calls.
+    case toolCalls(String, [(id: String, name: String, arguments: String)])
+    /// Answers with this HTTP status.
+    case status(Int)
+    /// Streams `tick` chunks 50 ms apart for this many chunks.
+    case slow(Int)
+}
+
 /// Shared state of the fake upstream.
 actor UpstreamRecorder {
     private(set) var requests: [RecordedRequest] = []
+    /// Scripted answers, used in order before the model-name behaviours.
+    private var script: [FakeTurn] = []
+
+    func enqueue(_ turns: FakeTurn...) { script += turns }
+
+    func nextTurn() -> FakeTurn? { script.isEmpty ? nil : script.removeFirst() }
     private(set) var active = 0
     private(set) var maxActive = 0
     /// Streams whose client went away before the fake finished writing.
@@ -64,7 +96,19 @@ struct FakeUpstream: Sendable {
             let json = (try? JSONValue.parse(Data(buffer.readableBytesView))) ?? .null
             let recorded = RecordedRequest(authorization: request.headers[.authorization], body: json)
             await recorder.begin(recorded)
+            if let turn = await recorder.nextTurn() { return await respond(turn, recorder: recorder) }
             return await respond(to: recorded, recorder: recorder)
+        }
+        router.post("/v1/messages") { request, context -> Response in
+            var request = request
+            let buffer = try await request.collectBody(upTo: 50 * 1024 * 1024)
+            let json = (try? JSONValue.parse(Data(buffer.readableBytesView))) ?? .null
+            let recorded = RecordedRequest(
+                authorization: request.headers[HTTPField.Name("x-api-key")!], body: json,
+                anthropicVersion: request.headers[HTTPField.Name("anthropic-version")!])
+            await recorder.begin(recorded)
+            let turn = await recorder.nextTurn() ?? .text("claude: " + recorded.anthropicLastText)
+            return await respondAnthropic(turn, recorder: recorder)
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "fake-upstream")
@@ -95,6 +139,167 @@ struct FakeUpstream: Sendable {
             "index": .number(0), "delta": delta, "finish_reason": finish.map(JSONValue.string) ?? .null,
         ])
         return "data: " + JSONValue.object(["choices": .array([choice])]).jsonString() + "\n\n"
+    }
+
+    static func sse(_ json: JSONValue) -> String { "data: " + json.jsonString() + "\n\n" }
+
+    /// A scripted answer in the OpenAI shape.
+    static func respond(_ turn: FakeTurn, recorder: UpstreamRecorder) async -> Response {
+        var events: [String] = []
+        var delay: Duration = .zero
+        switch turn {
+        case .status(let code):
+            await recorder.end(abandoned: false)
+            return Response(
+                status: .init(code: code), headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"scripted \#(code)","type":"fake"}}"#)))
+        case .text(let text):
+            let half = text.count / 2
+            for piece in [String(text.prefix(half)), String(text.dropFirst(half))] where !piece.isEmpty {
+                events.append(chunk(.object(["content": .string(piece)])))
+            }
+            events.append(chunk(.object([:]), finish: "stop"))
+        case .slow(let count):
+            delay = .milliseconds(50)
+            for _ in 0..<count { events.append(chunk(.object(["content": .string("tick ")]))) }
+            events.append(chunk(.object([:]), finish: "stop"))
+        case .toolCalls(let commentary, let calls):
+            if !commentary.isEmpty { events.append(chunk(.object(["content": .string(commentary)]))) }
+            for (index, call) in calls.enumerated() {
+                let head: JSONValue = .object([
+                    "index": .number(Double(index)), "id": .string(call.id), "type": .string("function"),
+                    "function": .object(["name": .string(call.name), "arguments": .string("")]),
+                ])
+                events.append(chunk(.object(["tool_calls": .array([head])])))
+                // Arguments arrive in fragments, as real servers send them.
+                let half = call.arguments.count / 2
+                for piece in [String(call.arguments.prefix(half)), String(call.arguments.dropFirst(half))] {
+                    let part: JSONValue = .object([
+                        "index": .number(Double(index)), "function": .object(["arguments": .string(piece)]),
+                    ])
+                    events.append(chunk(.object(["tool_calls": .array([part])])))
+                }
+            }
+            events.append(chunk(.object([:]), finish: "tool_calls"))
+        }
+        events.append(sse(.object(["choices": .array([]), "usage": usage])))
+        events.append("data: [DONE]\n\n")
+        return streamed(events, delay: delay, recorder: recorder)
+    }
+
+    /// A scripted answer in the Anthropic Messages streaming shape.
+    static func respondAnthropic(_ turn: FakeTurn, recorder: UpstreamRecorder) async -> Response {
+        if case .status(let code) = turn {
+            await recorder.end(abandoned: false)
+            let type = code == 529 ? "overloaded_error" : code == 429 ? "rate_limit_error" : "api_error"
+            return Response(
+                status: .init(code: code), headers: [.contentType: "application/json"],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: #"{"type":"error","error":{"type":"\#(type)","message":"anthropic says \#(code)"}}"#)))
+        }
+        func event(_ name: String, _ json: JSONValue) -> String { "event: \(name)\n" + sse(json) }
+        var events = [
+            event(
+                "message_start",
+                .object([
+                    "type": .string("message_start"),
+                    "message": .object([
+                        "id": .string("msg_1"), "type": .string("message"), "role": .string("assistant"),
+                        "content": .array([]),
+                        "usage": .object(["input_tokens": .number(21), "output_tokens": .number(1)]),
+                    ]),
+                ])),
+            event("ping", .object(["type": .string("ping")])),
+        ]
+        var blockIndex = 0
+        func textBlock(_ text: String) {
+            events.append(
+                event(
+                    "content_block_start",
+                    .object([
+                        "type": .string("content_block_start"), "index": .number(Double(blockIndex)),
+                        "content_block": .object(["type": .string("text"), "text": .string("")]),
+                    ])))
+            let half = text.count / 2
+            for piece in [String(text.prefix(half)), String(text.dropFirst(half))] where !piece.isEmpty {
+                events.append(
+                    event(
+                        "content_block_delta",
+                        .object([
+                            "type": .string("content_block_delta"), "index": .number(Double(blockIndex)),
+                            "delta": .object(["type": .string("text_delta"), "text": .string(piece)]),
+                        ])))
+            }
+            events.append(
+                event(
+                    "content_block_stop",
+                    .object(["type": .string("content_block_stop"), "index": .number(Double(blockIndex))])))
+            blockIndex += 1
+        }
+        var stopReason = "end_turn"
+        switch turn {
+        case .text(let text): textBlock(text)
+        case .slow(let count): textBlock(String(repeating: "tick ", count: count))
+        case .status: break
+        case .toolCalls(let commentary, let calls):
+            if !commentary.isEmpty { textBlock(commentary) }
+            for call in calls {
+                events.append(
+                    event(
+                        "content_block_start",
+                        .object([
+                            "type": .string("content_block_start"), "index": .number(Double(blockIndex)),
+                            "content_block": .object([
+                                "type": .string("tool_use"), "id": .string(call.id), "name": .string(call.name),
+                                "input": .object([:]),
+                            ]),
+                        ])))
+                let half = call.arguments.count / 2
+                for piece in [String(call.arguments.prefix(half)), String(call.arguments.dropFirst(half))] {
+                    events.append(
+                        event(
+                            "content_block_delta",
+                            .object([
+                                "type": .string("content_block_delta"), "index": .number(Double(blockIndex)),
+                                "delta": .object([
+                                    "type": .string("input_json_delta"), "partial_json": .string(piece),
+                                ]),
+                            ])))
+                }
+                events.append(
+                    event(
+                        "content_block_stop",
+                        .object(["type": .string("content_block_stop"), "index": .number(Double(blockIndex))])))
+                blockIndex += 1
+            }
+            stopReason = "tool_use"
+        }
+        events.append(
+            event(
+                "message_delta",
+                .object([
+                    "type": .string("message_delta"),
+                    "delta": .object(["stop_reason": .string(stopReason)]),
+                    "usage": .object(["output_tokens": .number(9)]),
+                ])))
+        events.append(event("message_stop", .object(["type": .string("message_stop")])))
+        return streamed(events, delay: .zero, recorder: recorder)
+    }
+
+    static func streamed(_ events: [String], delay: Duration, recorder: UpstreamRecorder) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                var abandoned = true
+                defer { Task { [abandoned] in await recorder.end(abandoned: abandoned) } }
+                for event in events {
+                    try await writer.write(ByteBuffer(string: event))
+                    if delay > .zero { try await Task.sleep(for: delay) }
+                }
+                abandoned = false
+                try await writer.finish(nil)
+            })
     }
 
     static func respond(to recorded: RecordedRequest, recorder: UpstreamRecorder) async -> Response {
