@@ -187,3 +187,17 @@ import Testing
         #expect(RequestTargeting.senderIsOwner(header) == expected)
     }
 }
+
+/// D-1, D-10, E4: who counts as the owner.
+@Suite struct SenderIsOwnerTests {
+    @Test(
+        "the owner header wins; in auth mode none a present x-openclaw-scopes decides by operator.admin",
+        arguments: [
+            ("true", nil, false, true), ("false", "operator.admin", true, false),
+            (nil, "operator.read, operator.write", true, false), (nil, " operator.admin ,operator.read", true, true),
+            (nil, "", true, false), (nil, "operator.read", false, nil), (nil, nil, true, nil), ("maybe", nil, false, nil),
+        ] as [(String?, String?, Bool, Bool?)])
+    func owner(header: String?, scopes: String?, authIsNone: Bool, expected: Bool?) {
+        #expect(RequestTargeting.senderIsOwner(header: header, scopes: scopes, authIsNone: authIsNone) == expected)
+    }
+}

@@ -15,6 +15,8 @@ struct ChatCompletionsEndpoint: Sendable {
     let bodyTimeout: Duration
     /// `chatCompletions.streamToolActivity`: tool starts/ends as SSE comment lines.
     var streamToolActivity = false
+    /// Auth mode `none`: operator scopes from `x-openclaw-scopes` count for the owner (E4).
+    var authIsNone = false
 
     /// Everything a run needs, resolved from one request.
     struct Prepared: Sendable {
@@ -60,7 +62,9 @@ struct ChatCompletionsEndpoint: Sendable {
             message: conversation.prompt, images: conversation.images,
             extraSystemPrompt: conversation.extraSystemPrompt,
             channel: RequestTargeting.channel(headers.first(.openclawMessageChannel)),
-            senderIsOwner: RequestTargeting.senderIsOwner(headers.first(.openclawSenderIsOwner)),
+            senderIsOwner: RequestTargeting.senderIsOwner(
+                header: headers.first(.openclawSenderIsOwner), scopes: headers.first(.openclawScopes),
+                authIsNone: authIsNone),
             sampling: parsed.sampling, clientTools: clientTools.tools, toolChoice: clientTools.choice)
         let model = parsed.model.flatMap { $0.isEmpty ? nil : $0 } ?? "openclaw"
         return Prepared(

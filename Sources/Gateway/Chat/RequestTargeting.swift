@@ -106,6 +106,16 @@ enum RequestTargeting {
         default: nil
         }
     }
+
+    /// D-1 with D-10 and E2/E4: the owner header decides; only in auth mode `none`, with the
+    /// header absent, does a present `x-openclaw-scopes` decide (owner iff it holds
+    /// `operator.admin`). nil leaves the agent's default (owner unless publicMode).
+    static func senderIsOwner(header: String?, scopes: String?, authIsNone: Bool) -> Bool? {
+        if let explicit = senderIsOwner(header) { return explicit }
+        guard authIsNone, let scopes else { return nil }
+        let list = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return list.contains("operator.admin")
+    }
 }
 
 extension String {

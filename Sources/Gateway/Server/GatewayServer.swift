@@ -74,7 +74,8 @@ public struct GatewayServer: Sendable {
             chatCompletions: settings.chatCompletionsEnabled
                 ? ChatCompletionsEndpoint(
                     runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout,
-                    streamToolActivity: settings.streamToolActivity) : nil,
+                    streamToolActivity: settings.streamToolActivity, authIsNone: settings.auth.mode == .none)
+                : nil,
             models: settings.chatCompletionsEnabled || settings.responsesEnabled
                 ? ModelsEndpoint(catalog: runtime.catalog) : nil,
             health: HealthEndpoint(store: store))

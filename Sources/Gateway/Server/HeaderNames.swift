@@ -6,6 +6,7 @@ extension HTTPField.Name {
     static let openclawSessionKey = Self("x-openclaw-session-key")!
     static let openclawMessageChannel = Self("x-openclaw-message-channel")!
     static let openclawSenderIsOwner = Self("x-openclaw-sender-is-owner")!
+    static let openclawScopes = Self("x-openclaw-scopes")!
     static let referrerPolicy = Self("Referrer-Policy")!
     static let permissionsPolicy = Self("Permissions-Policy")!
     static let forwardedFor = Self("X-Forwarded-For")!
