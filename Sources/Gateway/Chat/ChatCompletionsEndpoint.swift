@@ -49,26 +49,42 @@ struct ChatCompletionsEndpoint: Sendable {
 
     func prepare(_ request: Request, body: ByteBuffer) throws(RequestValidationError) -> Prepared {
         let parsed = try ChatCompletionRequest.parse(body: Data(buffer: body))
-        let headers = request.headers
+        let agentRequest = try Self.agentRequest(
+            parsed, headers: request.headers, catalog: runtime.catalog, sessionPrefix: "openai",
+            runId: "chatcmpl_" + UUID().uuidString.lowercased(), authIsNone: authIsNone)
+        let model = parsed.model.flatMap { $0.isEmpty ? nil : $0 } ?? "openclaw"
+        return Prepared(
+            agentRequest: agentRequest, model: model, stream: parsed.stream, includeUsage: parsed.includeUsage)
+    }
+
+    /// One validated request → the agent run it asks for (G, H, I, J, K, D-1). Shared by
+    /// `/v1/chat/completions` and `/v1/responses`.
+    static func agentRequest(
+        _ parsed: ChatCompletionRequest, headers: HTTPFields, catalog: AgentCatalog, sessionPrefix: String,
+        runId: String, authIsNone: Bool, sessionKey fixedSessionKey: String? = nil, extraSystem: [String] = []
+    ) throws(RequestValidationError) -> AgentRequest {
         let agentId = try RequestTargeting.resolveAgent(
             headerAgentId: headers.first(.openclawAgentId) ?? headers.first(.openclawAgent), model: parsed.model,
-            catalog: runtime.catalog)
-        let sessionKey = try RequestTargeting.resolveSessionKey(
-            header: headers.first(.openclawSessionKey), user: parsed.user, agentId: agentId, prefix: "openai")
+            catalog: catalog)
+        let sessionKey: String
+        if let fixedSessionKey {
+            sessionKey = fixedSessionKey
+        } else {
+            sessionKey = try RequestTargeting.resolveSessionKey(
+                header: headers.first(.openclawSessionKey), user: parsed.user, agentId: agentId, prefix: sessionPrefix)
+        }
         let clientTools = try ClientTools.resolve(tools: parsed.tools, toolChoice: parsed.toolChoice)
         let conversation = try ChatMessagesFlattener.flatten(parsed.messages)
-        let agentRequest = AgentRequest(
-            runId: "chatcmpl_" + UUID().uuidString.lowercased(), agentId: agentId, sessionKey: sessionKey,
+        let extra = ([conversation.extraSystemPrompt].compactMap { $0 } + extraSystem).joined(separator: "\n\n")
+        return AgentRequest(
+            runId: runId, agentId: agentId, sessionKey: sessionKey,
             message: conversation.prompt, images: conversation.images,
-            extraSystemPrompt: conversation.extraSystemPrompt,
+            extraSystemPrompt: extra.isEmpty ? nil : extra,
             channel: RequestTargeting.channel(headers.first(.openclawMessageChannel)),
             senderIsOwner: RequestTargeting.senderIsOwner(
                 header: headers.first(.openclawSenderIsOwner), scopes: headers.first(.openclawScopes),
                 authIsNone: authIsNone),
             sampling: parsed.sampling, clientTools: clientTools.tools, toolChoice: clientTools.choice)
-        let model = parsed.model.flatMap { $0.isEmpty ? nil : $0 } ?? "openclaw"
-        return Prepared(
-            agentRequest: agentRequest, model: model, stream: parsed.stream, includeUsage: parsed.includeUsage)
     }
 
     /// L1–L4: run to completion, then one JSON body. A client that leaves cancels the run (O2).

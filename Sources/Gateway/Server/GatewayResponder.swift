@@ -11,6 +11,7 @@ struct GatewayResponder: HTTPResponder {
 
     let authenticator: Authenticator
     let chatCompletions: ChatCompletionsEndpoint?
+    let responses: ResponsesEndpoint?
     /// Served when any OpenAI-compatible endpoint is enabled (B1).
     let models: ModelsEndpoint?
     let health: HealthEndpoint
@@ -46,6 +47,10 @@ struct GatewayResponder: HTTPResponder {
             guard request.method == .post else { throw GatewayError.methodNotAllowed(allow: "POST") }
             try authenticator.authorize(request, context: context)
             return try await chatCompletions!.handle(request, context: context)
+        case "/v1/responses" where responses != nil:
+            guard request.method == .post else { throw GatewayError.methodNotAllowed(allow: "POST") }
+            try authenticator.authorize(request, context: context)
+            return try await responses!.handle(request, context: context)
         case "/v1/models" where models != nil:
             guard request.method == .get || request.method == .head else { throw GatewayError.methodNotAllowed(allow: "GET") }
             try authenticator.authorize(request, context: context)

@@ -76,6 +76,10 @@ public struct GatewayServer: Sendable {
                     runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout,
                     streamToolActivity: settings.streamToolActivity, authIsNone: settings.auth.mode == .none)
                 : nil,
+            responses: settings.responsesEnabled
+                ? ResponsesEndpoint(
+                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout,
+                    authIsNone: settings.auth.mode == .none) : nil,
             models: settings.chatCompletionsEnabled || settings.responsesEnabled
                 ? ModelsEndpoint(catalog: runtime.catalog) : nil,
             health: HealthEndpoint(store: store))

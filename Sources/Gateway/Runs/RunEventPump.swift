@@ -1,0 +1,52 @@
+import AgentRuntime
+import Foundation
+
+/// What a streaming face receives while one agent run goes on.
+enum RunItem: Sendable {
+    case event(AgentEvent)
+    case finished(AgentResult)
+    case failed(GatewayError)
+    /// `keepAliveSeconds` passed; the face may write a keep-alive.
+    case tick
+    /// The client's connection closed.
+    case clientGone
+}
+
+/// Runs an agent turn in a child task and hands its events, in order, to `consume`, together
+/// with keep-alive ticks and the client's disconnect. Returning from `consume` (or throwing)
+/// cancels the run and with it the upstream model call (O2, D-5).
+enum RunEventPump {
+    static func pump(
+        runtime: AgentRuntime, request: AgentRequest, connection: ClientConnection, keepAliveSeconds: Double,
+        consume: (AsyncStream<RunItem>) async throws -> Void
+    ) async throws {
+        let (items, continuation) = AsyncStream.makeStream(of: RunItem.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    let result = try await runtime.run(request) { event in continuation.yield(.event(event)) }
+                    continuation.yield(.finished(result))
+                } catch is CancellationError {
+                    // The consumer is gone; nothing to report.
+                } catch {
+                    continuation.yield(.failed(GatewayError.fromRun(error)))
+                }
+                continuation.finish()
+            }
+            group.addTask {
+                await connection.waitForClose()
+                if !Task.isCancelled { continuation.yield(.clientGone) }
+            }
+            if keepAliveSeconds > 0 {
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .seconds(keepAliveSeconds))
+                        continuation.yield(.tick)
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            try await consume(items)
+        }
+    }
+}
