@@ -67,9 +67,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GatewayProtocol",
+            dependencies: ["OpenAIWire"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GatewayClient",
+            dependencies: [
+                "GatewayProtocol",
+                "OpenAIWire",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Gateway",
             dependencies: [
                 "OpenAIWire",
+                "GatewayProtocol",
                 "GatewayConfig",
                 "AgentRuntime",
                 "ModelProviders",
@@ -87,6 +103,8 @@ let package = Package(
             name: "openclaw",
             dependencies: [
                 "Gateway",
+                "GatewayClient",
+                "GatewayProtocol",
                 "AgentRuntime",
                 "GatewayConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -136,6 +154,8 @@ let package = Package(
             name: "GatewayEndToEndTests",
             dependencies: [
                 "Gateway",
+                "GatewayClient",
+                "GatewayProtocol",
                 "GatewayConfig",
                 "OpenAIWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
