@@ -46,8 +46,12 @@ public final class GatewayConnection: Sendable {
         var isClosed = false
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
         var cancelled: Set<UUID> = []
+        /// Bumped on every arrival and on close, so a waiter never misses a change that
+        /// happened between its last look and its registration.
+        var version = 0
 
         mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+            version += 1
             defer { waiters = [:] }
             return Array(waiters.values)
         }
@@ -212,19 +216,19 @@ public final class GatewayConnection: Sendable {
     {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let (found, closed) = state.withLock { s -> (Frame?, CloseInfo??) in
+            let (found, closed, version) = state.withLock { s -> (Frame?, CloseInfo??, Int) in
                 for (index, entry) in s.received.enumerated() where !s.taken.contains(index) {
                     if let frame = entry.frame, matches(frame) {
                         s.taken.insert(index)
-                        return (frame, nil)
+                        return (frame, nil, s.version)
                     }
                 }
-                return (nil, s.isClosed ? .some(s.closed) : nil)
+                return (nil, s.isClosed ? .some(s.closed) : nil, s.version)
             }
             if let found { return found }
             if let closed { throw GatewayClientError("socket closed before the frame arrived (\(closed.map(\.description) ?? "-"))") }
             guard ContinuousClock.now < deadline else { throw GatewayClientError("timed out waiting for a frame") }
-            await waitForChange(until: deadline)
+            await waitForChange(after: version, until: deadline)
         }
     }
 
@@ -237,9 +241,10 @@ public final class GatewayConnection: Sendable {
     public func waitForClose(timeout: Duration = .seconds(10)) async throws -> CloseInfo {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let closed = state.withLock({ $0.isClosed ? $0.closed ?? CloseInfo() : nil }) { return closed }
+            let (closed, version) = state.withLock { s in (s.isClosed ? s.closed ?? CloseInfo() : nil, s.version) }
+            if let closed { return closed }
             guard ContinuousClock.now < deadline else { throw GatewayClientError("timed out waiting for close") }
-            await waitForChange(until: deadline)
+            await waitForChange(after: version, until: deadline)
         }
     }
 
@@ -262,22 +267,22 @@ public final class GatewayConnection: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns when a frame arrives, the socket closes, or `deadline` passes.
-    private func waitForChange(until deadline: ContinuousClock.Instant) async {
+    /// Returns when a frame has arrived or the socket has closed since `version`, or at `deadline`.
+    private func waitForChange(after version: Int, until deadline: ContinuousClock.Instant) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForChange() }
+            group.addTask { await self.waitForChange(after: version) }
             group.addTask { try? await Task.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
         }
     }
 
-    private func waitForChange() async {
+    private func waitForChange(after version: Int) async {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 state.withLock { s in
-                    if s.cancelled.remove(id) != nil {
+                    if s.cancelled.remove(id) != nil || s.version != version {
                         continuation.resume()
                     } else {
                         s.waiters[id] = continuation
