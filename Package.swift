@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayUnitTests",
-            dependencies: ["Gateway", "OpenAIWire", "GatewayConfig", "AgentRuntime"],
+            dependencies: ["Gateway", "GatewayProtocol", "OpenAIWire", "GatewayConfig", "AgentRuntime"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
