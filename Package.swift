@@ -72,9 +72,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GatewayProtocol",
+            dependencies: ["OpenAIWire"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GatewayClient",
+            dependencies: [
+                "GatewayProtocol",
+                "OpenAIWire",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Gateway",
             dependencies: [
                 "OpenAIWire",
+                "GatewayProtocol",
                 "GatewayConfig",
                 "AgentRuntime",
                 "ModelProviders",
@@ -92,6 +108,8 @@ let package = Package(
             name: "openclaw",
             dependencies: [
                 "Gateway",
+                "GatewayClient",
+                "GatewayProtocol",
                 "AgentRuntime",
                 "GatewayConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -134,19 +152,22 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayUnitTests",
-            dependencies: ["Gateway", "OpenAIWire", "GatewayConfig", "AgentRuntime"],
+            dependencies: ["Gateway", "GatewayProtocol", "OpenAIWire", "GatewayConfig", "AgentRuntime"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewayEndToEndTests",
             dependencies: [
                 "Gateway",
+                "GatewayClient",
+                "GatewayProtocol",
                 "GatewayConfig",
                 "OpenAIWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "SessionStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

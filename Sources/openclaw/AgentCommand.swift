@@ -2,14 +2,17 @@ import AgentRuntime
 import ArgumentParser
 import Foundation
 import Gateway
+import GatewayClient
 import GatewayConfig
+import GatewayProtocol
 import Logging
 import OpenAIWire
 import ServiceLifecycle
 
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agent", abstract: "Run one agent turn in-process and stream the reply (W2).")
+        commandName: "agent",
+        abstract: "Run one agent turn in-process, or through a running gateway with --url, and stream the reply (W2).")
 
     @OptionGroup var state: StateOptions
 
@@ -25,7 +28,20 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the result as one JSON object instead of streaming text.")
     var json = false
 
+    @Option(name: .long, help: "A running gateway (ws://host:port): run the turn there over the WebSocket protocol.")
+    var url: String?
+
+    @Option(name: .long, help: "Gateway token or password for --url. Default: $OPENCLAW_GATEWAY_TOKEN, $OPENCLAW_GATEWAY_PASSWORD.")
+    var token: String?
+
     func run() async throws {
+        if let url {
+            return try await RemoteAgentTurn(
+                url: url, token: token ?? state.environment["OPENCLAW_GATEWAY_TOKEN"]
+                    ?? state.environment["OPENCLAW_GATEWAY_PASSWORD"],
+                message: message, agent: agent?.lowercased(), sessionKey: sessionKey, json: json
+            ).run(logger: state.makeLogger(label: "openclaw.agent"))
+        }
         var logger = state.makeLogger(label: "openclaw.agent")
         if state.logLevel == nil, ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil { logger.logLevel = .warning }
         let assembly: RuntimeAssembly

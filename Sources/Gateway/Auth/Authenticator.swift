@@ -23,9 +23,13 @@ struct Authenticator: Sendable {
 
     /// D5: the socket peer, or the forwarded client when the peer is a trusted proxy.
     func clientIP(_ request: Request, context: GatewayContext) -> String {
-        let peer = context.peerIP
+        clientIP(peer: context.peerIP, forwardedFor: request.headers[values: .forwardedFor])
+    }
+
+    /// D5 for any face: `peer` is the canonical socket address, `forwardedFor` the header values.
+    func clientIP(peer: String, forwardedFor: [String]) -> String {
         guard trustedProxies.contains(peer) else { return peer }
-        let hops = request.headers[values: .forwardedFor]
+        let hops = forwardedFor
             .flatMap { $0.split(separator: ",") }
             .map { ClientAddress.canonical($0.trimmingCharacters(in: .whitespaces)) }
         return hops.last { !trustedProxies.contains($0) } ?? peer
@@ -33,19 +37,24 @@ struct Authenticator: Sendable {
 
     /// Throws 401 or 429 unless the request carries the configured secret.
     func authorize(_ request: Request, context: GatewayContext) throws(GatewayError) {
+        try authorize(credential: Self.bearerCredential(request), clientIP: clientIP(request, context: context))
+    }
+
+    /// The shared-secret check behind every face (HTTP bearer, WebSocket `connect`): 401 or 429
+    /// unless `credential` is the configured secret.
+    func authorize(credential: String?, clientIP ip: String) throws(GatewayError) {
         let expected: String?
         switch auth.mode {
         case .none, .trustedProxy: return
         case .token: expected = auth.token
         case .password: expected = auth.password
         }
-        let ip = clientIP(request, context: context)
         let limiter = self.limiter.flatMap { $0.isExempt(ip: ip) ? nil : $0 }
         let key = "shared-secret:\(ip)"
         if let limiter, case .locked(let retryAfterMs) = limiter.check(key) {
             throw GatewayError.rateLimited(retryAfterMs: retryAfterMs)
         }
-        guard let credential = Self.bearerCredential(request) else {
+        guard let credential else {
             throw GatewayError.unauthorized  // token_missing: not counted (C5)
         }
         guard SecretCompare.matches(credential, expected) else {

@@ -11,6 +11,7 @@ import OpenAIWire
 /// client's connection closes, leaving the task group cancels the run and its upstream request.
 struct ChatCompletionStream: Sendable {
     let runtime: AgentRuntime
+    let runs: RunRegistry
     let prepared: ChatCompletionsEndpoint.Prepared
     let keepAliveSeconds: Double
     let streamToolActivity: Bool
@@ -29,12 +30,15 @@ struct ChatCompletionStream: Sendable {
             id: prepared.agentRequest.runId, created: Int(Date().timeIntervalSince1970), model: prepared.model)
         let (items, continuation) = AsyncStream.makeStream(of: Item.self)
         let runtime = self.runtime
+        let runs = self.runs
         let agentRequest = prepared.agentRequest
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    let result = try await runtime.run(agentRequest) { event in continuation.yield(.event(event)) }
+                    let result = try await runs.track(agentRequest) {
+                        try await runtime.run(agentRequest) { event in continuation.yield(.event(event)) }
+                    }
                     continuation.yield(.finished(result))
                 } catch is CancellationError {
                     // The consumer is gone; nothing to report.

@@ -11,6 +11,8 @@ import OpenAIWire
 /// run the agent, and answer as a `chat.completion` or an SSE stream.
 struct ChatCompletionsEndpoint: Sendable {
     let runtime: AgentRuntime
+    /// Where runs are registered, so `chat.abort` on the WebSocket can stop them too (R5).
+    let runs: RunRegistry
     let keepAliveSeconds: Double
     let bodyTimeout: Duration
     /// `chatCompletions.streamToolActivity`: tool starts/ends as SSE comment lines.
@@ -90,11 +92,12 @@ struct ChatCompletionsEndpoint: Sendable {
     /// L1–L4: run to completion, then one JSON body. A client that leaves cancels the run (O2).
     func completeResponse(_ prepared: Prepared, connection: ClientConnection) async throws -> Response {
         let runtime = self.runtime
+        let runs = self.runs
         let agentRequest = prepared.agentRequest
         let result: AgentResult
         do {
             result = try await connection.cancelOnClose {
-                try await runtime.run(agentRequest)
+                try await runs.track(agentRequest) { try await runtime.run(agentRequest) }
             }
         } catch {
             throw GatewayError.fromRun(error)
@@ -116,7 +119,7 @@ struct ChatCompletionsEndpoint: Sendable {
     /// M1–M8: SSE; the run's events become chunks as they arrive.
     func streamResponse(_ prepared: Prepared, connection: ClientConnection) -> Response {
         let stream = ChatCompletionStream(
-            runtime: runtime, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
+            runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
             streamToolActivity: streamToolActivity, connection: connection)
         return Response(
             status: .ok,

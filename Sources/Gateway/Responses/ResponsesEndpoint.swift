@@ -13,6 +13,7 @@ import Synchronization
 /// answered as a `response` object or its event stream.
 struct ResponsesEndpoint: Sendable {
     let runtime: AgentRuntime
+    let runs: RunRegistry
     let keepAliveSeconds: Double
     let bodyTimeout: Duration
     var authIsNone = false
@@ -44,7 +45,7 @@ struct ResponsesEndpoint: Sendable {
             ])
         if prepared.stream {
             let stream = ResponsesStream(
-                runtime: runtime, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
+                runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
                 connection: context.connection, sessions: sessions)
             return Response(
                 status: .ok,
@@ -109,11 +110,13 @@ struct ResponsesEndpoint: Sendable {
 
     /// Q3: run to completion, then one `response` object; a failed run is 500 `status: failed`.
     func complete(_ prepared: Prepared, connection: ClientConnection) async throws -> Response {
-        let runtime = self.runtime
+        let (runtime, runs) = (self.runtime, self.runs)
         let agentRequest = prepared.agentRequest
         let object = ResponseObject(prepared: prepared, createdAt: Int(Date().timeIntervalSince1970))
         do {
-            let result = try await connection.cancelOnClose { try await runtime.run(agentRequest) }
+            let result = try await connection.cancelOnClose {
+                try await runs.track(agentRequest) { try await runtime.run(agentRequest) }
+            }
             sessions.remember(prepared, sessionId: result.sessionId)
             return Self.json(.ok, object.finished(result))
         } catch is CancellationError {

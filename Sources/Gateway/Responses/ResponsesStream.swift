@@ -10,6 +10,7 @@ import OpenAIWire
 /// then `response.completed` (or `response.failed`) and `data: [DONE]`.
 struct ResponsesStream: Sendable {
     let runtime: AgentRuntime
+    let runs: RunRegistry
     let prepared: ResponsesEndpoint.Prepared
     let keepAliveSeconds: Double
     let connection: ClientConnection
@@ -53,7 +54,7 @@ struct ResponsesStream: Sendable {
         }
 
         try await RunEventPump.pump(
-            runtime: runtime, request: prepared.agentRequest, connection: connection,
+            runtime: runtime, runs: runs, request: prepared.agentRequest, connection: connection,
             keepAliveSeconds: keepAliveSeconds
         ) { items in
             loop: for await item in items {

@@ -13,18 +13,22 @@ enum RunItem: Sendable {
 }
 
 /// Runs an agent turn in a child task and hands its events, in order, to `consume`, together
-/// with keep-alive ticks and the client's disconnect. Returning from `consume` (or throwing)
+/// with keep-alive ticks and the client's disconnect. The run is registered in `runs`, so
+/// `chat.abort` can stop it. Returning from `consume` (or throwing)
 /// cancels the run and with it the upstream model call (O2, D-5).
 enum RunEventPump {
     static func pump(
-        runtime: AgentRuntime, request: AgentRequest, connection: ClientConnection, keepAliveSeconds: Double,
+        runtime: AgentRuntime, runs: RunRegistry, request: AgentRequest, connection: ClientConnection,
+        keepAliveSeconds: Double,
         consume: (AsyncStream<RunItem>) async throws -> Void
     ) async throws {
         let (items, continuation) = AsyncStream.makeStream(of: RunItem.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    let result = try await runtime.run(request) { event in continuation.yield(.event(event)) }
+                    let result = try await runs.track(request) {
+                        try await runtime.run(request) { event in continuation.yield(.event(event)) }
+                    }
                     continuation.yield(.finished(result))
                 } catch is CancellationError {
                     // The consumer is gone; nothing to report.

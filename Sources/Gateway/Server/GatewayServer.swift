@@ -2,7 +2,9 @@ import AgentRuntime
 import AsyncHTTPClient
 import Foundation
 import GatewayConfig
+import GatewayProtocol
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import ModelProviders
 import NIOCore
@@ -20,10 +22,13 @@ public struct GatewayOptions: Sendable {
     public var shutdownGrace: Duration
     /// How long a request body may take to arrive (F2).
     public var bodyTimeout: Duration
+    /// How often WebSocket clients get a `tick` event (R4 `policy.tickIntervalMs`).
+    public var tickInterval: Duration
 
     public init(
         settings: GatewaySettings, config: OpenClawConfig, statePaths: StatePaths, environment: [String: String],
-        shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = BodyReader.timeout
+        shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = BodyReader.timeout,
+        tickInterval: Duration = ControlProtocol.defaultTickInterval
     ) {
         self.settings = settings
         self.config = config
@@ -31,6 +36,7 @@ public struct GatewayOptions: Sendable {
         self.environment = environment
         self.shutdownGrace = shutdownGrace
         self.bodyTimeout = bodyTimeout
+        self.tickInterval = tickInterval
     }
 }
 
@@ -55,10 +61,11 @@ public struct GatewayServer: Sendable {
     ) async throws {
         let assembly = try RuntimeAssembly(
             config: options.config, statePaths: options.statePaths, environment: options.environment, logger: logger)
-        let app = buildApplication(runtime: assembly.runtime, store: assembly.store, onReady: onReady)
-        // Services stop in reverse order: the HTTP server drains first, then the upstream client.
+        let (app, controlPlane) = buildApplication(runtime: assembly.runtime, store: assembly.store, onReady: onReady)
+        // Services stop in reverse order: the WebSocket control plane first (shutdown event, runs
+        // aborted), then the HTTP server drains, then the upstream client.
         var configuration = ServiceGroupConfiguration(
-            services: assembly.services + [app], gracefulShutdownSignals: signals, logger: logger)
+            services: assembly.services + [app, controlPlane], gracefulShutdownSignals: signals, logger: logger)
         configuration.maximumGracefulShutdownDuration = options.shutdownGrace
         let group = ServiceGroup(configuration: configuration)
         await onGroup(group)
@@ -67,30 +74,45 @@ public struct GatewayServer: Sendable {
 
     func buildApplication(
         runtime: AgentRuntime, store: any SessionStore, onReady: @escaping @Sendable (Int) async -> Void
-    ) -> some ApplicationProtocol {
+    ) -> (some ApplicationProtocol, ControlPlane) {
         let settings = options.settings
+        // One authenticator, so HTTP and WebSocket share the failed-auth limiter (D1).
+        let authenticator = Authenticator(settings: settings)
+        let runs = RunRegistry()
+        let controlPlane = ControlPlane(
+            runtime: runtime, store: store, authenticator: authenticator, runs: runs, config: options.config,
+            settings: .init(tickInterval: options.tickInterval), logger: logger)
         let responder = GatewayResponder(
-            authenticator: Authenticator(settings: settings),
+            authenticator: authenticator,
             chatCompletions: settings.chatCompletionsEnabled
                 ? ChatCompletionsEndpoint(
-                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout,
-                    streamToolActivity: settings.streamToolActivity, authIsNone: settings.auth.mode == .none)
+                    runtime: runtime, runs: runs, keepAliveSeconds: settings.sseKeepAliveSeconds,
+                    bodyTimeout: options.bodyTimeout, streamToolActivity: settings.streamToolActivity,
+                    authIsNone: settings.auth.mode == .none)
                 : nil,
             responses: settings.responsesEnabled
                 ? ResponsesEndpoint(
-                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout,
-                    authIsNone: settings.auth.mode == .none) : nil,
+                    runtime: runtime, runs: runs, keepAliveSeconds: settings.sseKeepAliveSeconds,
+                    bodyTimeout: options.bodyTimeout, authIsNone: settings.auth.mode == .none) : nil,
             models: settings.chatCompletionsEnabled || settings.responsesEnabled
                 ? ModelsEndpoint(catalog: runtime.catalog) : nil,
             health: HealthEndpoint(store: store))
-        return Application(
+        // A3: one port; an `Upgrade: websocket` request goes to the control plane, whatever its path.
+        let app = Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHalfCloseHandler()])),
+            server: .http1WebSocketUpgrade(
+                configuration: .init(
+                    http1: .init(additionalChannelHandlers: [ClientHalfCloseHandler()]),
+                    ws: .init(maxFrameSize: ControlProtocol.maxPayload, autoPing: .enabled(timePeriod: .seconds(30)))),
+                shouldUpgrade: { head, channel, logger in
+                    controlPlane.shouldUpgrade(head, channel: channel, logger: logger)
+                }),
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
                 await onReady(channel.localAddress?.port ?? settings.port)
             },
             logger: logger)
+        return (app, controlPlane)
     }
 }

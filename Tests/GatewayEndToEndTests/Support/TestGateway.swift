@@ -40,6 +40,7 @@ struct TestGateway: Sendable {
     static func with<T: Sendable>(
         config configText: String, environment: [String: String] = [:],
         shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30),
+        tickInterval: Duration = .seconds(30),
         _ body: @Sendable (TestGateway) async throws -> T
     ) async throws -> T {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("openclaw-test-\(UUID().uuidString)")
@@ -51,7 +52,7 @@ struct TestGateway: Sendable {
             config: loaded.config, environment: environment, overrides: .init(port: 0))
         let options = GatewayOptions(
             settings: settings, config: loaded.config, statePaths: statePaths, environment: environment,
-            shutdownGrace: shutdownGrace, bodyTimeout: bodyTimeout)
+            shutdownGrace: shutdownGrace, bodyTimeout: bodyTimeout, tickInterval: tickInterval)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         let server = GatewayServer(options: options, logger: logger)
