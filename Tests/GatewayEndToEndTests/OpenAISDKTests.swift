@@ -34,6 +34,53 @@ struct OpenAISDKTests {
     }
 }
 
+extension OpenAISDKTests {
+    @Test("P/Q: models.list, responses.create (text, previous_response_id, function call) and responses.stream")
+    func responses() async throws {
+        try await FakeUpstream.with { upstream in
+            let config = TestGateway.config(upstream: upstream).replacingOccurrences(
+                of: "endpoints: { chatCompletions: { enabled: true } }",
+                with: "endpoints: { chatCompletions: { enabled: true }, responses: { enabled: true } }")
+            try await TestGateway.with(config: config) { gateway in
+                // Calls 1-3 echo; call 4 asks for the client tool; call 5 echoes the tool result.
+                let output = try await SDKScript.run(
+                    "responses.py", arguments: [gateway.baseURL + "/v1", TestGateway.token]) {
+                        try await eventuallyEnqueue(upstream, after: 3)
+                    }
+                let json = try JSONValue.parse(Data(output.utf8))
+                #expect(json["models"]?.arrayValue?.compactMap(\.stringValue) == ["openclaw", "openclaw/default", "openclaw/main"])
+                #expect(json["model"]?.stringValue == "openclaw/main")
+                #expect(json["first_text"]?.stringValue == "echo: hello")
+                #expect(json["first_status"]?.stringValue == "completed")
+                #expect(json["first_usage"]?.doubleValue == 14)
+                #expect(json["second_text"]?.stringValue == "echo: again")
+                #expect(json["stream_text"]?.stringValue == "echo: streamed")
+                #expect(json["stream_final_text"]?.stringValue == "echo: streamed")
+                let types = json["stream_types"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                #expect(types.first == "response.created")
+                #expect(types.last == "response.completed")
+                #expect(json["call"]?["name"]?.stringValue == "get_weather")
+                #expect(json["call"]?["call_id"]?.stringValue == "call_sdk_r")
+                #expect(json["call"]?["arguments"]?["city"]?.stringValue == "Rome")
+                #expect(json["follow_text"]?.stringValue == "echo: hot")  // I5: a lone entry is its bare body
+                // The follow-up continued the tool call's session: the stored call is in its history.
+                let follow = try #require(await upstream.recorder.requests.last)
+                #expect(follow.messages.contains { $0["content"]?.stringValue?.contains("tool_call id=call_sdk_r") == true })
+                // previous_response_id continued the session: the second call saw "hello".
+                let second = await upstream.recorder.requests[1]
+                #expect(second.messages.contains { $0["content"]?.stringValue == "hello" })
+            }
+        }
+    }
+
+    /// Scripts the fake's 4th call (a tool call) once the first three have arrived.
+    private func eventuallyEnqueue(_ upstream: FakeUpstream, after count: Int) async throws {
+        _ = await eventually(timeout: .seconds(20)) { await upstream.recorder.requests.count >= count }
+        await upstream.recorder.enqueue(
+            .toolCalls("", [(id: "call_sdk_r", name: "get_weather", arguments: #"{"city":"Rome"}"#)]))
+    }
+}
+
 /// Runs a script of scripts/sdk with the SDK's python; returns its stdout.
 enum SDKScript {
     static let python = ProcessInfo.processInfo.environment["OPENCLAW_TEST_PYTHON"].flatMap {
@@ -47,6 +94,15 @@ enum SDKScript {
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// Runs the script while `alongside` runs (to script the fake upstream as the script goes).
+    static func run(
+        _ script: String, arguments: [String], alongside: @Sendable () async throws -> Void
+    ) async throws -> String {
+        async let output = run(script, arguments: arguments)
+        try await alongside()
+        return try await output
     }
 
     static func run(_ script: String, arguments: [String]) async throws -> String {

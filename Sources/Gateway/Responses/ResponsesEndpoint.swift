@@ -104,6 +104,7 @@ struct ResponsesEndpoint: Sendable {
         var message = error.message
         if message == ChatMessagesFlattener.missingUserMessage { return RequestValidationError(ResponsesInput.missingInput) }
         message = message.replacingOccurrences(of: "`messages`", with: "`input`")
+            .replacingOccurrences(of: "`max_tokens`", with: "`max_output_tokens`")
         if message.hasPrefix("max_tokens") { message = "max_output_tokens" + message.dropFirst("max_tokens".count) }
         return RequestValidationError(message)
     }
