@@ -66,8 +66,17 @@ struct AgentCommand: AsyncParsableCommand {
             do {
                 outcome = .success(
                     try await runtime.run(request) { event in
-                        if streamText, case .assistantDelta(let delta, _) = event {
+                        guard streamText else { return }
+                        switch event {
+                        case .assistantDelta(let delta, _):
                             FileHandle.standardOutput.write(Data(delta.utf8))
+                        case .toolStarted(_, let name, let arguments):
+                            // Tool activity goes to stderr, so stdout stays the reply.
+                            FileHandle.standardError.write(Data("[tool \(name) \(arguments.prefix(200))]\n".utf8))
+                        case .toolFinished(_, let name, let isError, _) where isError:
+                            FileHandle.standardError.write(Data("[tool \(name) failed]\n".utf8))
+                        default:
+                            break
                         }
                     })
             } catch {
