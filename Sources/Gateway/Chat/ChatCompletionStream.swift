@@ -6,9 +6,9 @@ import OpenAIWire
 
 /// Writes one agent run as `chat.completion.chunk` events (M1–M8, D-4).
 ///
-/// The run goes in a child task and reports into an `AsyncStream`; this task writes each item
-/// as it arrives (every write is flushed), and a ticker adds `: ping` after silence. When the
-/// client's connection closes, leaving the task group cancels the run and its upstream request.
+/// `RunEventPump` runs the turn in a child task; this task writes each item as it arrives
+/// (every write is flushed) and adds `: ping` after silence. When the client's connection
+/// closes, leaving the pump cancels the run and its upstream request.
 struct ChatCompletionStream: Sendable {
     let runtime: AgentRuntime
     let runs: RunRegistry
@@ -17,51 +17,13 @@ struct ChatCompletionStream: Sendable {
     let streamToolActivity: Bool
     let connection: ClientConnection
 
-    private enum Item: Sendable {
-        case event(AgentEvent)
-        case finished(AgentResult)
-        case failed(GatewayError)
-        case tick
-        case clientGone
-    }
-
     func write(to writer: inout any ResponseBodyWriter) async throws {
         let chunks = ChunkEncoder(
             id: prepared.agentRequest.runId, created: Int(Date().timeIntervalSince1970), model: prepared.model)
-        let (items, continuation) = AsyncStream.makeStream(of: Item.self)
-        let runtime = self.runtime
-        let runs = self.runs
-        let agentRequest = prepared.agentRequest
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    let result = try await runs.track(agentRequest) {
-                        try await runtime.run(agentRequest) { event in continuation.yield(.event(event)) }
-                    }
-                    continuation.yield(.finished(result))
-                } catch is CancellationError {
-                    // The consumer is gone; nothing to report.
-                } catch {
-                    continuation.yield(.failed(GatewayError.fromRun(error)))
-                }
-                continuation.finish()
-            }
-            group.addTask {
-                await connection.waitForClose()
-                if !Task.isCancelled { continuation.yield(.clientGone) }
-            }
-            if keepAliveSeconds > 0 {
-                let interval = keepAliveSeconds
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: .seconds(interval))
-                        continuation.yield(.tick)
-                    }
-                }
-            }
-            defer { group.cancelAll() }
-
+        try await RunEventPump.pump(
+            runtime: runtime, runs: runs, request: prepared.agentRequest, connection: connection,
+            keepAliveSeconds: keepAliveSeconds
+        ) { items in
             // M3: the role chunk goes out at once.
             try await writer.write(Self.buffer(chunks.role()))
             var streamedText = false
