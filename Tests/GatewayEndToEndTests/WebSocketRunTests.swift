@@ -61,4 +61,66 @@ struct WebSocketRunTests {
             }
         }
     }
+
+    @Test("chat.send timeoutMs aborts a run that takes longer: chat error event, upstream request closed (R5)")
+    func chatSendTimeout() async throws {
+        try await TestGateway.withUpstream(model: "fake/slow") { gateway, upstream in
+            try await gateway.connected { connection, _ in
+                let sent = try await connection.call(
+                    "chat.send",
+                    object([
+                        "sessionKey": .string("agent:main:timeout"), "message": .string("x"),
+                        "idempotencyKey": .string("to1"), "timeoutMs": .number(300),
+                    ]))
+                #expect(sent.payload?["status"]?.stringValue == "started")
+                let started = ContinuousClock.now
+                let end = try await connection.event("chat") { $0["state"]?.stringValue != "delta" }
+                #expect(end.payload?["state"]?.stringValue == "error")
+                #expect(end.payload?["errorMessage"]?.stringValue?.contains("timed out") == true)
+                #expect(ContinuousClock.now - started < .seconds(1.5))
+            }
+            #expect(await eventually { await upstream.recorder.abandoned == 1 })
+            #expect(await upstream.recorder.completed == 0)
+        }
+    }
+
+    @Test("agent timeout (seconds) ends the run with an error result; agent.wait reports error (R5)")
+    func agentTimeout() async throws {
+        try await TestGateway.withUpstream(model: "fake/slow") { gateway, upstream in
+            try await gateway.connected { connection, _ in
+                let id = connection.request(
+                    "agent",
+                    object(["message": .string("x"), "idempotencyKey": .string("to2"), "timeout": .number(1)]))
+                let runId = try #require(try await connection.response(id).payload?["runId"]?.stringValue)
+                let final = try await connection.response(id)
+                #expect(final.ok == false)
+                #expect(final.payload?["status"]?.stringValue == "error")
+                #expect(final.error?.message.contains("timed out") == true)
+                let phases = connection.frames.compactMap(\.event)
+                    .filter { $0.payload?["stream"]?.stringValue == "lifecycle" }
+                    .compactMap { $0.payload?["data"]?["phase"]?.stringValue }
+                #expect(phases == ["start", "error"])
+                let waited = try await connection.call("agent.wait", object(["runId": .string(runId)]))
+                #expect(waited.payload?["status"]?.stringValue == "error")
+            }
+            #expect(await eventually { await upstream.recorder.abandoned == 1 })
+        }
+    }
+
+    @Test("a timeout that is not a non-negative integer is refused (R5)")
+    func badTimeout() async throws {
+        try await TestGateway.withUpstream { gateway, upstream in
+            try await gateway.connected { connection, _ in
+                let bad = try await connection.call(
+                    "chat.send",
+                    object([
+                        "sessionKey": .string("agent:main:t"), "message": .string("x"), "idempotencyKey": .string("to3"),
+                        "timeoutMs": .string("soon"),
+                    ]))
+                #expect(bad.ok == false)
+                #expect(bad.error?.message.contains("timeoutMs") == true)
+            }
+            #expect(await upstream.recorder.requests.isEmpty)
+        }
+    }
 }
