@@ -21,9 +21,9 @@ struct ControlConnection: Sendable {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
         var logger = logger
         logger[metadataKey: "ws.connection.id"] = "\(connId)"
-        let outbox = Outbox()
-        let connected = Flag()
         let settings = plane.settings
+        let outbox = Outbox(maxBufferedBytes: settings.maxBufferedBytes)
+        let connected = Flag()
         let channel = self.channel
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -33,6 +33,16 @@ struct ControlConnection: Sendable {
                 group.cancelAll()
             }
             group.addTask { try await Self.write(outbox, to: outbound, channel: channel, closeGrace: settings.closeGrace) }
+            group.addTask { [logger] in
+                // Once a close is queued, the socket goes within twice the grace even when the
+                // writer is stuck on a client that does not read.
+                for await _ in outbox.closing {}
+                try await Task.sleep(for: settings.closeGrace * 2)
+                if outbox.isSlowConsumer {
+                    logger.info("websocket closed: slow consumer", metadata: ["ws.buffered.bytes": "\(outbox.bufferedBytes)"])
+                }
+                try await channel.close()
+            }
             group.addTask {
                 try await Task.sleep(for: settings.handshakeTimeout)
                 if !connected.isSet { outbox.close(.policyViolation, reason: "handshake timeout") }
@@ -159,7 +169,7 @@ struct ControlConnection: Sendable {
             ]),
             "policy": .object([
                 "maxPayload": .number(Double(ControlProtocol.maxPayload)),
-                "maxBufferedBytes": .number(Double(ControlProtocol.maxPayload * 2)),
+                "maxBufferedBytes": .number(Double(plane.settings.maxBufferedBytes)),
                 "tickIntervalMs": .number(Double(plane.settings.tickInterval.milliseconds)),
             ]),
             "auth": .object([
@@ -177,11 +187,12 @@ struct ControlConnection: Sendable {
         for await item in outbox.items {
             switch item {
             case .text(let text):
-                try await outbound.writeTextMessage(text)
-                outbox.sent()
+                // A client that does not read gets no more of its queue, only the close frame.
+                if !outbox.isSlowConsumer { try await outbound.writeTextMessage(text) }
+                outbox.sent(item)
             case .close(let code, let reason):
                 try await outbound.close(code, reason: reason)
-                outbox.sent()
+                outbox.sent(item)
                 try await Task.sleep(for: closeGrace)
                 channel.close(promise: nil)
                 return

@@ -28,6 +28,9 @@ final class ControlPlane: Service, Sendable {
         var handshakeTimeout: Duration = .seconds(10)
         /// How long a closing socket may take to answer our close frame before it is dropped.
         var closeGrace: Duration = .seconds(2)
+        /// Outgoing bytes a client may leave unread before its socket is closed (1008 "slow
+        /// consumer"); `policy.maxBufferedBytes` of `hello-ok`.
+        var maxBufferedBytes = ControlProtocol.maxBufferedBytes
     }
 
     typealias Job = @Sendable () async -> Void
