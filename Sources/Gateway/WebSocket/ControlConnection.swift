@@ -17,12 +17,31 @@ struct ControlConnection: Sendable {
     let channel: any Channel
     let clientIP: String
     let connId = UUID().uuidString.lowercased()
+    let outbox: Outbox
+
+    init(plane: ControlPlane, channel: any Channel, clientIP: String) {
+        self.plane = plane
+        self.channel = channel
+        self.clientIP = clientIP
+        self.outbox = Outbox(maxBufferedBytes: plane.settings.maxBufferedBytes)
+    }
+
+    /// Puts a `PreConnectGuard` at the head of the socket's pipeline. Call on the event loop,
+    /// during the upgrade, before any WebSocket byte is read.
+    func guardPreConnectBytes(logger: Logger) throws {
+        let outbox = self.outbox
+        let guardHandler = PreConnectGuard { received in
+            logger.debug("pre-connect bytes over budget", metadata: ["ws.received.bytes": "\(received)"])
+            outbox.close(.messageTooLarge, reason: "payload too large")
+        }
+        try channel.pipeline.syncOperations.addHandler(guardHandler, name: PreConnectGuard.name, position: .first)
+    }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
         var logger = logger
         logger[metadataKey: "ws.connection.id"] = "\(connId)"
         let settings = plane.settings
-        let outbox = Outbox(maxBufferedBytes: settings.maxBufferedBytes)
+        let outbox = self.outbox
         let connected = Flag()
         let channel = self.channel
 
@@ -61,6 +80,8 @@ struct ControlConnection: Sendable {
                 return try await Self.drain(&messages)
             }
             connected.set()
+            // The full `maxPayload` applies from here on.
+            channel.pipeline.removeHandler(name: PreConnectGuard.name, promise: nil)
             plane.register(connId, outbox)
             outbox.respond(hello.id, payload: hello.payload)
             logger.debug("websocket connected", metadata: ["ws.client.ip": "\(clientIP)"])

@@ -112,6 +112,13 @@ final class ControlPlane: Service, Sendable {
         let peer = channel.remoteAddress?.ipAddress.map(ClientAddress.canonical) ?? ""
         let clientIP = authenticator.clientIP(peer: peer, forwardedFor: head.headerFields[values: .forwardedFor])
         let connection = ControlConnection(plane: self, channel: channel, clientIP: clientIP)
+        // The sync `shouldUpgrade` runs on the channel's event loop, before the 101 is sent.
+        do {
+            try connection.guardPreConnectBytes(logger: logger)
+        } catch {
+            logger.warning("websocket upgrade refused: pre-connect guard", metadata: ["error": "\(error)"])
+            return .dontUpgrade
+        }
         return .upgrade([:]) { inbound, outbound, context in
             try await connection.run(inbound: inbound, outbound: outbound, logger: context.logger)
         }
