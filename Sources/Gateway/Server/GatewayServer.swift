@@ -106,7 +106,7 @@ public struct GatewayServer: Sendable {
             responder: responder,
             server: .http1WebSocketUpgrade(
                 configuration: .init(
-                    http1: .init(additionalChannelHandlers: [ClientHalfCloseHandler()]),
+                    http1: .init(additionalChannelHandlers: [ClientHalfCloseHandler(), BrokenUpgradeHandler()]),
                     ws: .init(maxFrameSize: ControlProtocol.maxPayload, autoPing: .enabled(timePeriod: .seconds(30)))),
                 shouldUpgrade: { head, channel, logger in
                     controlPlane.shouldUpgrade(head, channel: channel, logger: logger)

@@ -18,11 +18,14 @@ struct ControlConnection: Sendable {
     let clientIP: String
     let connId = UUID().uuidString.lowercased()
     let outbox: Outbox
+    /// Given back once `connect` succeeds (or, by the control plane, when the socket closes).
+    let preAuthSlot: PreAuthBudget.Slot?
 
-    init(plane: ControlPlane, channel: any Channel, clientIP: String) {
+    init(plane: ControlPlane, channel: any Channel, clientIP: String, preAuthSlot: PreAuthBudget.Slot? = nil) {
         self.plane = plane
         self.channel = channel
         self.clientIP = clientIP
+        self.preAuthSlot = preAuthSlot
         self.outbox = Outbox(maxBufferedBytes: plane.settings.maxBufferedBytes)
     }
 
@@ -80,6 +83,7 @@ struct ControlConnection: Sendable {
                 return try await Self.drain(&messages)
             }
             connected.set()
+            preAuthSlot?.release()
             // The full `maxPayload` applies from here on.
             channel.pipeline.removeHandler(name: PreConnectGuard.name, promise: nil)
             plane.register(connId, outbox)

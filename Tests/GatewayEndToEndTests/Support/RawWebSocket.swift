@@ -46,6 +46,13 @@ struct RawSocket {
         }
     }
 
+    /// Reads everything up to the server's end of the connection.
+    mutating func readToEnd() async throws -> String {
+        while var more = try await inbound.next() { buffer.writeBuffer(&more) }
+        defer { buffer.clear() }
+        return String(buffer: buffer)
+    }
+
     /// Sends one masked frame (clients must mask, RFC 6455 5.3).
     func send(opcode: UInt8, _ payload: [UInt8]) async throws {
         var frame = ByteBuffer()
