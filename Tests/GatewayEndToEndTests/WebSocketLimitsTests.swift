@@ -46,7 +46,9 @@ struct WebSocketLimitsTests {
                         id: "h\(n)", method: "chat.history", params: object(["sessionKey": .string(sessionKey)]))
                     try await socket.sendText(Frame.request(request).text)
                 }
-                try await Task.sleep(for: .seconds(1))
+                // Long enough for the server to answer (and find the client not reading), well
+                // within the 4 s after which it would cut a socket that never reads.
+                try await Task.sleep(for: .seconds(2))
                 var texts = 0
                 while true {
                     let frame = try await socket.readFrame()

@@ -63,7 +63,7 @@ struct ControlConnection: Sendable {
                 if outbox.isSlowConsumer {
                     logger.info("websocket closed: slow consumer", metadata: ["ws.buffered.bytes": "\(outbox.bufferedBytes)"])
                 }
-                try await channel.close()
+                channel.close(promise: nil)
             }
             group.addTask {
                 try await Task.sleep(for: settings.handshakeTimeout)
