@@ -9,6 +9,9 @@ public enum ControlProtocol {
     public static let maxPayload = 25 * 1024 * 1024
     /// Largest frame before `connect` has succeeded (R2).
     public static let maxPreConnectPayload = 64 * 1024
+    /// Default `policy.maxBufferedBytes`: outgoing bytes a client may leave unread before the
+    /// server closes its socket (1008 "slow consumer").
+    public static let maxBufferedBytes = 2 * maxPayload
     /// Default `policy.tickIntervalMs`.
     public static let defaultTickInterval: Duration = .seconds(30)
 }

@@ -24,11 +24,14 @@ public struct GatewayOptions: Sendable {
     public var bodyTimeout: Duration
     /// How often WebSocket clients get a `tick` event (R4 `policy.tickIntervalMs`).
     public var tickInterval: Duration
+    /// Unread outgoing bytes after which a WebSocket client is dropped (R4 `policy.maxBufferedBytes`).
+    public var maxBufferedBytes: Int
 
     public init(
         settings: GatewaySettings, config: OpenClawConfig, statePaths: StatePaths, environment: [String: String],
         shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = BodyReader.timeout,
-        tickInterval: Duration = ControlProtocol.defaultTickInterval
+        tickInterval: Duration = ControlProtocol.defaultTickInterval,
+        maxBufferedBytes: Int = ControlProtocol.maxBufferedBytes
     ) {
         self.settings = settings
         self.config = config
@@ -37,6 +40,7 @@ public struct GatewayOptions: Sendable {
         self.shutdownGrace = shutdownGrace
         self.bodyTimeout = bodyTimeout
         self.tickInterval = tickInterval
+        self.maxBufferedBytes = maxBufferedBytes
     }
 }
 
@@ -81,7 +85,7 @@ public struct GatewayServer: Sendable {
         let runs = RunRegistry()
         let controlPlane = ControlPlane(
             runtime: runtime, store: store, authenticator: authenticator, runs: runs, config: options.config,
-            settings: .init(tickInterval: options.tickInterval), logger: logger)
+            settings: .init(tickInterval: options.tickInterval, maxBufferedBytes: options.maxBufferedBytes), logger: logger)
         let responder = GatewayResponder(
             authenticator: authenticator,
             chatCompletions: settings.chatCompletionsEnabled
@@ -102,7 +106,7 @@ public struct GatewayServer: Sendable {
             responder: responder,
             server: .http1WebSocketUpgrade(
                 configuration: .init(
-                    http1: .init(additionalChannelHandlers: [ClientHalfCloseHandler()]),
+                    http1: .init(additionalChannelHandlers: [ClientHalfCloseHandler(), BrokenUpgradeHandler()]),
                     ws: .init(maxFrameSize: ControlProtocol.maxPayload, autoPing: .enabled(timePeriod: .seconds(30)))),
                 shouldUpgrade: { head, channel, logger in
                     controlPlane.shouldUpgrade(head, channel: channel, logger: logger)

@@ -17,13 +17,35 @@ struct ControlConnection: Sendable {
     let channel: any Channel
     let clientIP: String
     let connId = UUID().uuidString.lowercased()
+    let outbox: Outbox
+    /// Given back once `connect` succeeds (or, by the control plane, when the socket closes).
+    let preAuthSlot: PreAuthBudget.Slot?
+
+    init(plane: ControlPlane, channel: any Channel, clientIP: String, preAuthSlot: PreAuthBudget.Slot? = nil) {
+        self.plane = plane
+        self.channel = channel
+        self.clientIP = clientIP
+        self.preAuthSlot = preAuthSlot
+        self.outbox = Outbox(maxBufferedBytes: plane.settings.maxBufferedBytes)
+    }
+
+    /// Puts a `PreConnectGuard` at the head of the socket's pipeline. Call on the event loop,
+    /// during the upgrade, before any WebSocket byte is read.
+    func guardPreConnectBytes(logger: Logger) throws {
+        let outbox = self.outbox
+        let guardHandler = PreConnectGuard { received in
+            logger.debug("pre-connect bytes over budget", metadata: ["ws.received.bytes": "\(received)"])
+            outbox.close(.messageTooLarge, reason: "payload too large")
+        }
+        try channel.pipeline.syncOperations.addHandler(guardHandler, name: PreConnectGuard.name, position: .first)
+    }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
         var logger = logger
         logger[metadataKey: "ws.connection.id"] = "\(connId)"
-        let outbox = Outbox()
-        let connected = Flag()
         let settings = plane.settings
+        let outbox = self.outbox
+        let connected = Flag()
         let channel = self.channel
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -33,6 +55,16 @@ struct ControlConnection: Sendable {
                 group.cancelAll()
             }
             group.addTask { try await Self.write(outbox, to: outbound, channel: channel, closeGrace: settings.closeGrace) }
+            group.addTask { [logger] in
+                // Once a close is queued, the socket goes within twice the grace even when the
+                // writer is stuck on a client that does not read.
+                for await _ in outbox.closing {}
+                try await Task.sleep(for: settings.closeGrace * 2)
+                if outbox.isSlowConsumer {
+                    logger.info("websocket closed: slow consumer", metadata: ["ws.buffered.bytes": "\(outbox.bufferedBytes)"])
+                }
+                channel.close(promise: nil)
+            }
             group.addTask {
                 try await Task.sleep(for: settings.handshakeTimeout)
                 if !connected.isSet { outbox.close(.policyViolation, reason: "handshake timeout") }
@@ -51,6 +83,9 @@ struct ControlConnection: Sendable {
                 return try await Self.drain(&messages)
             }
             connected.set()
+            preAuthSlot?.release()
+            // The full `maxPayload` applies from here on.
+            channel.pipeline.removeHandler(name: PreConnectGuard.name, promise: nil)
             plane.register(connId, outbox)
             outbox.respond(hello.id, payload: hello.payload)
             logger.debug("websocket connected", metadata: ["ws.client.ip": "\(clientIP)"])
@@ -159,7 +194,7 @@ struct ControlConnection: Sendable {
             ]),
             "policy": .object([
                 "maxPayload": .number(Double(ControlProtocol.maxPayload)),
-                "maxBufferedBytes": .number(Double(ControlProtocol.maxPayload * 2)),
+                "maxBufferedBytes": .number(Double(plane.settings.maxBufferedBytes)),
                 "tickIntervalMs": .number(Double(plane.settings.tickInterval.milliseconds)),
             ]),
             "auth": .object([
@@ -177,11 +212,12 @@ struct ControlConnection: Sendable {
         for await item in outbox.items {
             switch item {
             case .text(let text):
-                try await outbound.writeTextMessage(text)
-                outbox.sent()
+                // A client that does not read gets no more of its queue, only the close frame.
+                if !outbox.isSlowConsumer { try await outbound.writeTextMessage(text) }
+                outbox.sent(item)
             case .close(let code, let reason):
                 try await outbound.close(code, reason: reason)
-                outbox.sent()
+                outbox.sent(item)
                 try await Task.sleep(for: closeGrace)
                 channel.close(promise: nil)
                 return

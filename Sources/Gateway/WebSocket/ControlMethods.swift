@@ -214,6 +214,8 @@ struct ControlMethods: Sendable {
         let request = AgentRequest(
             agentId: agentId, sessionKey: sessionKey ?? "agent:\(agentId):main", message: message,
             extraSystemPrompt: try params.string("extraSystemPrompt"), channel: try params.string("channel") ?? "webchat")
+        // `timeout` is in seconds, as in OpenClaw's `agent` method; 0 or absent: the agent's own.
+        let timeout = try params.int("timeout", range: 0...Self.maxTimeoutSeconds).map { Duration.seconds($0) }
         let accepted = IdempotencyCache.Entry(runId: request.runId, acceptedAt: Date.nowMs)
         if let first = plane.idempotency.claim("agent:\(idempotencyKey)", accepted) {
             // A retry: the first attempt's run, answered the same way.
@@ -228,7 +230,9 @@ struct ControlMethods: Sendable {
         let reporter = AgentRunReporter(runId: request.runId, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
-                try await runs.track(request) { try await runtime.run(request, onEvent: onEvent) }
+                try await runs.track(request) {
+                    try await Self.withTimeout(timeout) { try await runtime.run(request, onEvent: onEvent) }
+                }
             }
             if let outcome = runs.finished(request.runId) {
                 Self.respondFinal(id, outcome: outcome, runId: request.runId, outbox: outbox)
@@ -282,6 +286,7 @@ struct ControlMethods: Sendable {
         let message = try params.requiredString("message")
         let idempotencyKey = try params.requiredString("idempotencyKey")
         let agentId = try resolveAgent(explicit: nil, sessionKey: sessionKey)
+        let timeout = try params.int("timeoutMs", range: 0...Self.maxTimeoutSeconds * 1000).map { Duration.milliseconds($0) }
         let request = AgentRequest(agentId: agentId, sessionKey: sessionKey, message: message, channel: "webchat")
         let accepted = IdempotencyCache.Entry(runId: request.runId, acceptedAt: Date.nowMs)
         if let first = plane.idempotency.claim("chat:\(idempotencyKey)", accepted) {
@@ -301,11 +306,34 @@ struct ControlMethods: Sendable {
         let reporter = ChatRunReporter(runId: request.runId, sessionKey: sessionKey, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
-                try await runs.track(request) { try await runtime.run(request, onEvent: onEvent) }
+                try await runs.track(request) {
+                    try await Self.withTimeout(timeout) { try await runtime.run(request, onEvent: onEvent) }
+                }
             }
         }
         guard started else { throw ErrorShape(code: ErrorCode.unavailable, "gateway is shutting down", retryable: true) }
         outbox.respond(id, payload: .object(["runId": .string(request.runId), "status": .string("started")]))
+    }
+
+    /// The longest `timeout` a client may ask for: 30 days.
+    static let maxTimeoutSeconds = 30 * 24 * 3600
+
+    /// Runs `body`, cancelling it and failing with `AgentError.timeout` once `timeout` has
+    /// passed (`chat.send` `timeoutMs`, `agent` `timeout`). Nil or zero: no limit beyond the
+    /// agent's own (O3).
+    static func withTimeout<T: Sendable>(
+        _ timeout: Duration?, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard let timeout, timeout > .zero else { return try await body() }
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw AgentError(.timeout, "Agent run timed out after \(timeout.milliseconds) ms.")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     /// The agent for a run: explicit id, else the `agent:<id>:` prefix of the session key, else

@@ -4,6 +4,7 @@ import GatewayConfig
 import GatewayProtocol
 import HTTPTypes
 import HummingbirdWebSocket
+import NIOHTTP1
 import NIOWebSocket
 import Logging
 import NIOCore
@@ -28,6 +29,11 @@ final class ControlPlane: Service, Sendable {
         var handshakeTimeout: Duration = .seconds(10)
         /// How long a closing socket may take to answer our close frame before it is dropped.
         var closeGrace: Duration = .seconds(2)
+        /// Outgoing bytes a client may leave unread before its socket is closed (1008 "slow
+        /// consumer"); `policy.maxBufferedBytes` of `hello-ok`.
+        var maxBufferedBytes = ControlProtocol.maxBufferedBytes
+        /// Sockets one client IP may hold open before `connect` succeeds (A3).
+        var maxPreAuthSocketsPerIP = PreAuthBudget.defaultPerIP
     }
 
     typealias Job = @Sendable () async -> Void
@@ -43,6 +49,7 @@ final class ControlPlane: Service, Sendable {
     let logger: Logger
     let startedAt = Date()
     let idempotency = IdempotencyCache()
+    let preAuth: PreAuthBudget
 
     private let connections = Mutex<[String: Outbox]>([:])
     private let jobs: AsyncStream<Job>
@@ -59,6 +66,7 @@ final class ControlPlane: Service, Sendable {
         self.config = config
         self.settings = settings
         self.logger = logger
+        self.preAuth = PreAuthBudget(perIP: settings.maxPreAuthSocketsPerIP)
         (jobs, jobContinuation) = AsyncStream.makeStream(of: Job.self)
     }
 
@@ -101,17 +109,47 @@ final class ControlPlane: Service, Sendable {
 
     var connectionCount: Int { connections.withLock { $0.count } }
 
-    /// The upgrade decision for `.http1WebSocketUpgrade` (A3): every upgrade request is accepted,
-    /// whatever its path; authentication happens in `connect`.
+    /// The upgrade decision for `.http1WebSocketUpgrade` (A3): an upgrade request is accepted
+    /// whatever its path, unless its client IP already holds its budget of unauthenticated
+    /// sockets; authentication happens in `connect`.
     func shouldUpgrade(
         _ head: HTTPRequest, channel: any Channel, logger: Logger
     ) -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let peer = channel.remoteAddress?.ipAddress.map(ClientAddress.canonical) ?? ""
         let clientIP = authenticator.clientIP(peer: peer, forwardedFor: head.headerFields[values: .forwardedFor])
-        let connection = ControlConnection(plane: self, channel: channel, clientIP: clientIP)
+        guard let slot = preAuth.claim(clientIP) else {
+            logger.info("websocket upgrade refused: pre-auth socket budget", metadata: ["ws.client.ip": "\(clientIP)"])
+            Self.refuse(channel, status: .serviceUnavailable, "Too many unauthenticated sockets")
+            return .dontUpgrade
+        }
+        channel.closeFuture.whenComplete { _ in slot.release() }
+        let connection = ControlConnection(plane: self, channel: channel, clientIP: clientIP, preAuthSlot: slot)
+        // The sync `shouldUpgrade` runs on the channel's event loop, before the 101 is sent.
+        do {
+            try connection.guardPreConnectBytes(logger: logger)
+        } catch {
+            logger.warning("websocket upgrade refused: pre-connect guard", metadata: ["error": "\(error)"])
+            return .dontUpgrade
+        }
         return .upgrade([:]) { inbound, outbound, context in
             try await connection.run(inbound: inbound, outbound: outbound, logger: context.logger)
         }
+    }
+}
+
+extension ControlPlane {
+    /// Answers a refused upgrade with a raw plain-text response and closes the socket (A3).
+    /// hummingbird-websocket's own answer to `.dontUpgrade` is an empty 400; it finds the
+    /// socket closed and writes nothing. Call on the channel's event loop, from `shouldUpgrade`,
+    /// while the HTTP/1 response encoder is still in the pipeline.
+    static func refuse(_ channel: any Channel, status: HTTPResponseStatus, _ text: String) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: "\(text.utf8.count)")
+        headers.add(name: "Connection", value: "close")
+        _ = channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
+        _ = channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text))))
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 

@@ -7,7 +7,9 @@ import Synchronization
 typealias ReportedRun = @Sendable (@escaping @Sendable (AgentEvent) async throws -> Void) async throws -> AgentResult
 
 /// Renders one run as `agent` events (O4, R6, D-10): `{runId, seq, stream, ts, data}` with
-/// stream `lifecycle` (`start`/`end`/`error`) and `assistant` (`delta` and `text` so far).
+/// stream `lifecycle` (`start`/`end`/`error`), `assistant` (`delta` and `text` so far) and
+/// `tool` (`start` with the call's name and arguments, `end` with `isError` and the byte count
+/// of the output; the output itself stays between the runtime and the model).
 struct AgentRunReporter: Sendable {
     let runId: String
     let outbox: Outbox
@@ -30,6 +32,20 @@ struct AgentRunReporter: Sendable {
                     emit(
                         "lifecycle",
                         ["phase": .string("fallback"), "from": .string(from), "to": .string(to), "reason": .string(reason)])
+                case .toolStarted(let callId, let name, let arguments):
+                    emit(
+                        "tool",
+                        [
+                            "phase": .string("start"), "callId": .string(callId), "name": .string(name),
+                            "arguments": .string(arguments),
+                        ])
+                case .toolFinished(let callId, let name, let isError, let output):
+                    emit(
+                        "tool",
+                        [
+                            "phase": .string("end"), "callId": .string(callId), "name": .string(name),
+                            "isError": .bool(isError), "outputBytes": .int(output.utf8.count),
+                        ])
                 default:
                     break
                 }

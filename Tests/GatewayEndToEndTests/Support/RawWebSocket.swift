@@ -8,8 +8,16 @@ struct RawSocket {
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     var buffer = ByteBuffer()
 
-    static func with<T: Sendable>(port: Int, _ body: (inout RawSocket) async throws -> T) async throws -> T {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// - Parameter receiveBuffer: a small `SO_RCVBUF` makes a client that stops reading push
+    ///   back on the server at once.
+    static func with<T: Sendable>(
+        port: Int, receiveBuffer: Int? = nil, _ body: (inout RawSocket) async throws -> T
+    ) async throws -> T {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let receiveBuffer {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
+        }
+        let channel = try await bootstrap
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -36,6 +44,13 @@ struct RawSocket {
             }
             try await fill()
         }
+    }
+
+    /// Reads everything up to the server's end of the connection.
+    mutating func readToEnd() async throws -> String {
+        while var more = try await inbound.next() { buffer.writeBuffer(&more) }
+        defer { buffer.clear() }
+        return String(buffer: buffer)
     }
 
     /// Sends one masked frame (clients must mask, RFC 6455 5.3).
@@ -70,8 +85,10 @@ struct RawSocket {
     }
 
     private mutating func parseFrame() -> (opcode: UInt8, payload: [UInt8])? {
-        let bytes = Array(buffer.readableBytesView)
-        guard bytes.count >= 2 else { return nil }
+        // Only the header is looked at until the whole frame is there (frames may be MiBs).
+        guard let bytes = buffer.getBytes(at: buffer.readerIndex, length: min(buffer.readableBytes, 10)),
+            bytes.count >= 2
+        else { return nil }
         var length = Int(bytes[1] & 0x7F)
         var offset = 2
         if length == 126 {
@@ -83,9 +100,10 @@ struct RawSocket {
             length = bytes[2..<10].reduce(0) { $0 << 8 | Int($1) }
             offset = 10
         }
-        guard bytes.count >= offset + length else { return nil }
-        buffer.moveReaderIndex(forwardBy: offset + length)
-        return (bytes[0] & 0x0F, Array(bytes[offset..<offset + length]))
+        guard buffer.readableBytes >= offset + length else { return nil }
+        buffer.moveReaderIndex(forwardBy: offset)
+        let payload = buffer.readBytes(length: length) ?? []
+        return (bytes[0] & 0x0F, payload)
     }
 
     private mutating func fill() async throws {

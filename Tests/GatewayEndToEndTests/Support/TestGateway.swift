@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Gateway
 import GatewayConfig
+import GatewayProtocol
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -40,7 +41,7 @@ struct TestGateway: Sendable {
     static func with<T: Sendable>(
         config configText: String, environment: [String: String] = [:],
         shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30),
-        tickInterval: Duration = .seconds(30),
+        tickInterval: Duration = .seconds(30), maxBufferedBytes: Int = ControlProtocol.maxBufferedBytes,
         _ body: @Sendable (TestGateway) async throws -> T
     ) async throws -> T {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("openclaw-test-\(UUID().uuidString)")
@@ -52,7 +53,8 @@ struct TestGateway: Sendable {
             config: loaded.config, environment: environment, overrides: .init(port: 0))
         let options = GatewayOptions(
             settings: settings, config: loaded.config, statePaths: statePaths, environment: environment,
-            shutdownGrace: shutdownGrace, bodyTimeout: bodyTimeout, tickInterval: tickInterval)
+            shutdownGrace: shutdownGrace, bodyTimeout: bodyTimeout, tickInterval: tickInterval,
+            maxBufferedBytes: maxBufferedBytes)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         let server = GatewayServer(options: options, logger: logger)
