@@ -7,6 +7,7 @@ import GRDB
 /// only await; nothing here blocks them.
 public final class SQLiteSessionStore: SessionStore {
     private let writer: any DatabaseWriter
+    private let committer: TurnCommitter
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
@@ -19,12 +20,14 @@ public final class SQLiteSessionStore: SessionStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         self.writer = try DatabasePool(path: path, configuration: configuration)
+        self.committer = TurnCommitter(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
     /// An in-memory store, for tests of code above the store.
     public init() throws {
         self.writer = try DatabaseQueue()
+        self.committer = TurnCommitter(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -62,11 +65,9 @@ public final class SQLiteSessionStore: SessionStore {
     public func history(sessionKey: String, limit: Int) async throws -> [TranscriptMessage] {
         try await writer.read { db in
             guard let sessionId = try Self.currentSessionId(db, key: sessionKey) else { return [] }
-            let rows = try MessageRecord
-                .filter(Column("sessionId") == sessionId)
-                .order(Column("id").desc)
-                .limit(limit)
-                .fetchAll(db)
+            let statement = try db.cachedStatement(
+                sql: "SELECT * FROM message WHERE sessionId = ? ORDER BY id DESC LIMIT ?")
+            let rows = try MessageRecord.fetchAll(statement, arguments: [sessionId, limit])
             return try rows.reversed().map { try $0.message() }
         }
     }
@@ -74,30 +75,51 @@ public final class SQLiteSessionStore: SessionStore {
     @discardableResult
     public func appendTurn(_ turn: SessionTurn) async throws -> SessionSummary {
         let records = try turn.messages.map(MessageRecord.init)
-        return try await writer.write { db in
+        // One savepoint in a group transaction: the turn is stored whole or not at all, and
+        // committed (on disk) before this returns.
+        return try await committer.commit { db in
             let now = Date()
-            var session: SessionRecord
             if let id = try Self.currentSessionId(db, key: turn.sessionKey),
-                let existing = try SessionRecord.fetchOne(db, key: id)
+                var session = try SessionRecord.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM session WHERE id = ?"), arguments: [id])
             {
-                session = existing
-            } else {
-                session = SessionRecord(
-                    id: UUID().uuidString.lowercased(), key: turn.sessionKey, agentId: turn.agentId,
-                    createdAt: now, updatedAt: now, inputTokens: 0, outputTokens: 0, totalTokens: 0)
-                try session.insert(db)
-                try SessionKeyRecord(key: turn.sessionKey, sessionId: session.id).upsert(db)
+                session.updatedAt = now
+                session.inputTokens += turn.usage.inputTokens
+                session.outputTokens += turn.usage.outputTokens
+                session.totalTokens += turn.usage.totalTokens
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE session SET updatedAt = ?, inputTokens = ?, outputTokens = ?, totalTokens = ? \
+                        WHERE id = ?
+                        """
+                ).execute(arguments: [
+                    session.updatedAt, session.inputTokens, session.outputTokens, session.totalTokens, session.id,
+                ])
+                try Self.insert(records, sessionId: session.id, db)
+                return try Self.summary(db, session)
             }
-            session.updatedAt = now
-            session.inputTokens += turn.usage.inputTokens
-            session.outputTokens += turn.usage.outputTokens
-            session.totalTokens += turn.usage.totalTokens
-            try session.update(db)
-            for var record in records {
-                record.sessionId = session.id
-                try record.insert(db)
-            }
-            return try Self.summary(db, session)
+            // A new session is inserted with its first turn's totals (no separate update).
+            let session = SessionRecord(
+                id: RandomID.uuidString(), key: turn.sessionKey, agentId: turn.agentId,
+                createdAt: now, updatedAt: now, inputTokens: turn.usage.inputTokens,
+                outputTokens: turn.usage.outputTokens, totalTokens: turn.usage.totalTokens)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO session (id, key, agentId, createdAt, updatedAt, inputTokens, outputTokens, totalTokens) \
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                session.id, session.key, session.agentId, session.createdAt, session.updatedAt, session.inputTokens,
+                session.outputTokens, session.totalTokens,
+            ])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO sessionKey (key, sessionId) VALUES (?, ?) \
+                    ON CONFLICT(key) DO UPDATE SET sessionId = excluded.sessionId
+                    """
+            ).execute(arguments: [turn.sessionKey, session.id])
+            try Self.insert(records, sessionId: session.id, db)
+            return Self.summary(session, messageCount: records.count)
         }
     }
 
@@ -128,7 +150,7 @@ public final class SQLiteSessionStore: SessionStore {
             else { return false }
             let now = Date()
             let fresh = SessionRecord(
-                id: UUID().uuidString.lowercased(), key: key, agentId: old.agentId, createdAt: now, updatedAt: now,
+                id: RandomID.uuidString(), key: key, agentId: old.agentId, createdAt: now, updatedAt: now,
                 inputTokens: 0, outputTokens: 0, totalTokens: 0)
             try fresh.insert(db)
             try SessionKeyRecord(key: key, sessionId: fresh.id).upsert(db)
@@ -142,12 +164,28 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     private static func currentSessionId(_ db: Database, key: String) throws -> String? {
-        try SessionKeyRecord.fetchOne(db, key: key)?.sessionId
+        try String.fetchOne(db.cachedStatement(sql: "SELECT sessionId FROM sessionKey WHERE key = ?"), arguments: [key])
+    }
+
+    private static func insert(_ records: [MessageRecord], sessionId: String, _ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO message (sessionId, entryId, role, content, extra, createdAt) VALUES (?, ?, ?, ?, ?, ?)")
+        for record in records {
+            try statement.execute(arguments: [
+                sessionId, record.entryId, record.role, record.content, record.extra, record.createdAt,
+            ])
+        }
     }
 
     private static func summary(_ db: Database, _ s: SessionRecord) throws -> SessionSummary {
-        let count = try MessageRecord.filter(Column("sessionId") == s.id).fetchCount(db)
-        return SessionSummary(
+        let count =
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM message WHERE sessionId = ?"), arguments: [s.id]) ?? 0
+        return summary(s, messageCount: count)
+    }
+
+    private static func summary(_ s: SessionRecord, messageCount count: Int) -> SessionSummary {
+        SessionSummary(
             key: s.key, sessionId: s.id, agentId: s.agentId, createdAt: s.createdAt, updatedAt: s.updatedAt,
             usage: StoredUsage(inputTokens: s.inputTokens, outputTokens: s.outputTokens, totalTokens: s.totalTokens),
             messageCount: count)

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayConfig
 import OpenAIWire
+import SessionStore
 
 /// Agent, session and caller facts taken from a compat request's headers and body (G, H, D-1).
 enum RequestTargeting {
@@ -78,7 +79,7 @@ enum RequestTargeting {
         if let user = user?.trimmingCharacters(in: .whitespaces).nilIfEmpty {
             return "agent:\(agentId):\(prefix)-user:\(user)".lowercased()
         }
-        return "agent:\(agentId):\(prefix):\(UUID().uuidString.lowercased())"
+        return "agent:\(agentId):\(prefix):\(RandomID.uuidString())"
     }
 
     /// H3: `subagent:`, `cron:`, `acp:` and their `agent:<id>:` scoped forms.
