@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import OpenAIWire
+import SessionStore
 
 /// `POST /v1/chat/completions` (F–O): parse, resolve agent and session, flatten `messages`,
 /// run the agent, and answer as a `chat.completion` or an SSE stream.
@@ -54,7 +55,7 @@ struct ChatCompletionsEndpoint: Sendable {
         try ClientTools.validate(tools: parsed.tools, toolChoice: parsed.toolChoice)
         let conversation = try ChatMessagesFlattener.flatten(parsed.messages)
         let agentRequest = AgentRequest(
-            runId: "chatcmpl_" + UUID().uuidString.lowercased(), agentId: agentId, sessionKey: sessionKey,
+            runId: "chatcmpl_" + RandomID.uuidString(), agentId: agentId, sessionKey: sessionKey,
             message: conversation.prompt, images: conversation.images,
             extraSystemPrompt: conversation.extraSystemPrompt,
             channel: RequestTargeting.channel(headers.first(.openclawMessageChannel)),
@@ -83,7 +84,7 @@ struct ChatCompletionsEndpoint: Sendable {
             usage: result.usage.chatUsage)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(data: JSONCoding.compactData(completion))))
+            body: .init(byteBuffer: ByteBuffer(string: completion.compactJSON())))
     }
 
     static let emptyReply = "No response from OpenClaw."
