@@ -1,6 +1,7 @@
 import AgentRuntime
 import Foundation
 import Hummingbird
+import ModelProviders
 import NIOCore
 import OpenAIWire
 
@@ -48,9 +49,10 @@ struct ChatCompletionStream: Sendable {
             }
             if keepAliveSeconds > 0 {
                 let interval = keepAliveSeconds
+                let eventLoop = connection.channel.eventLoop
                 group.addTask {
                     while true {
-                        try await Task.sleep(for: .seconds(interval))
+                        try await TimerSleep.sleep(for: .seconds(interval), on: eventLoop)
                         continuation.yield(.tick)
                     }
                 }

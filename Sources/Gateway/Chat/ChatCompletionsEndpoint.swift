@@ -25,7 +25,8 @@ struct ChatCompletionsEndpoint: Sendable {
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
         let (request, body) = try await BodyReader.read(
-            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout)
+            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout,
+            eventLoop: context.connection.channel.eventLoop)
         let prepared: Prepared
         do {
             prepared = try prepare(request, body: body)
