@@ -7,10 +7,14 @@ import Darwin
 #endif
 import Synchronization
 
-/// Random version-4 UUIDs as lowercase text, the same shape as `UUID().uuidString.lowercased()`.
+/// Unique ids as lowercase UUID text, the shape of `UUID().uuidString.lowercased()`, but
+/// time-ordered: version 7 (RFC 9562), a 48-bit Unix millisecond timestamp then 74 random bits.
 ///
-/// Foundation's `UUID()` opens and reads `/dev/urandom` on every call on Linux; a request needs
-/// several ids. This draws from a pool of kernel randomness refilled 4 KiB at a time.
+/// Session ids, stateless session keys and transcript entry ids are primary or indexed keys
+/// in SQLite: random ones land on a random leaf page of each index, so every stored turn
+/// dirtied (and wrote to the WAL) a page per index; time-ordered ones append, and the turns of
+/// a group commit share the same few pages. Foundation's `UUID()` also opens and reads
+/// `/dev/urandom` on every call on Linux; this draws from a pool refilled 4 KiB at a time.
 public enum RandomID {
     private struct Pool: ~Copyable {
         var bytes = [UInt8](repeating: 0, count: 4096)
@@ -22,10 +26,19 @@ public enum RandomID {
     private static let urandom: Int32 = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
     #endif
 
-    /// `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx` (y is 8, 9, a or b).
+    /// `tttttttt-tttt-7xxx-yxxx-xxxxxxxxxxxx` (t: milliseconds since 1970; y is 8, 9, a or b).
     public static func uuidString() -> String {
         var uuid = randomBytes()
-        uuid.6 = (uuid.6 & 0x0F) | 0x40
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let ms = UInt64(now.tv_sec) &* 1000 &+ UInt64(now.tv_nsec / 1_000_000)
+        uuid.0 = UInt8(truncatingIfNeeded: ms >> 40)
+        uuid.1 = UInt8(truncatingIfNeeded: ms >> 32)
+        uuid.2 = UInt8(truncatingIfNeeded: ms >> 24)
+        uuid.3 = UInt8(truncatingIfNeeded: ms >> 16)
+        uuid.4 = UInt8(truncatingIfNeeded: ms >> 8)
+        uuid.5 = UInt8(truncatingIfNeeded: ms)
+        uuid.6 = (uuid.6 & 0x0F) | 0x70
         uuid.8 = (uuid.8 & 0x3F) | 0x80
         return withUnsafeBytes(of: uuid) { raw in
             let hex: [UInt8] = Array("0123456789abcdef".utf8)

@@ -16,12 +16,33 @@ public final class SQLiteSessionStore: SessionStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // WAL + FULL: each committed turn is on disk before `appendTurn` returns.
+            // WAL + FULL: each committed turn is on disk before `appendTurn` returns (set again
+            // on the writer below, after GRDB's WAL set-up).
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Read database pages through a memory map: a reader's page cache is emptied whenever
+            // another connection has written, so every history read otherwise re-reads its pages.
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            if !db.configuration.readonly {
+                // The writer's page cache holds a whole group commit (up to hundreds of turns,
+                // each touching a few random index pages) without spilling to the WAL mid-transaction.
+                try db.execute(sql: "PRAGMA cache_size = -32768")
+                // Checkpoint less often: pages written by many turns (index interiors, table
+                // tails) are then copied into the database once instead of once per 1,000 frames.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            }
         }
-        self.writer = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB switches the writer to `synchronous = NORMAL` when it enables WAL, after
+        // `prepareDatabase` ran: without this, commits were not synced to disk (only checkpoints).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        self.writer = pool
         self.committer = TurnCommitter(writer: writer)
         try Self.migrator.migrate(writer)
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests.
+    public func writerSynchronousMode() async throws -> Int {
+        try await writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// An in-memory store, for tests of code above the store.
@@ -59,6 +80,11 @@ public final class SQLiteSessionStore: SessionStore {
             }
             try db.create(index: "message_session_order", on: "message", columns: ["sessionId", "id"])
         }
+        migrator.registerMigration("v2-drop-redundant-index") { db in
+            // `message_session_order (sessionId, id)` serves every lookup by session, including the
+            // cascade on delete; the single-column index only cost a page write per message.
+            try db.drop(index: "message_on_sessionId")
+        }
         return migrator
     }
 
@@ -75,7 +101,7 @@ public final class SQLiteSessionStore: SessionStore {
     @discardableResult
     public func appendTurn(_ turn: SessionTurn) async throws -> SessionSummary {
         let records = try turn.messages.map(MessageRecord.init)
-        // One savepoint in a group transaction: the turn is stored whole or not at all, and
+        // Part of a group transaction (see TurnCommitter): stored whole or not at all, and
         // committed (on disk) before this returns.
         return try await committer.commit { db in
             let now = Date()

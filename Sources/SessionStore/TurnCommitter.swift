@@ -4,10 +4,11 @@ import Synchronization
 /// Group commit of finished turns: turns submitted while a commit is in progress are written
 /// together in the next transaction, one fsync for all of them.
 ///
-/// Each turn still runs in its own savepoint, so it is stored whole or not at all, and no
-/// caller is resumed before the transaction holding its turn has committed (with
-/// `synchronous = FULL`, is on disk). A lone turn is committed at once: nothing waits for
-/// company. A caller cancelled before its turn was taken stores nothing.
+/// A turn is still stored whole or not at all: if any turn of a group fails, the group's
+/// transaction is rolled back and each turn is committed on its own. No caller is resumed
+/// before the transaction holding its turn has committed (with `synchronous = FULL`, is on
+/// disk). A lone turn is committed at once: nothing waits for company. A caller cancelled
+/// before its turn was taken stores nothing.
 final class TurnCommitter: Sendable {
     typealias Work = @Sendable (Database) throws -> SessionSummary
 
@@ -76,30 +77,36 @@ final class TurnCommitter: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            var results: [Result<SessionSummary, any Error>] = []
-            results.reserveCapacity(batch.count)
-            do {
-                try db.inTransaction {
-                    for item in batch {
-                        var outcome: Result<SessionSummary, any Error> = .failure(CancellationError())
-                        do {
-                            try db.inSavepoint {
-                                outcome = .success(try item.work(db))
-                                return .commit
-                            }
-                        } catch {
-                            outcome = .failure(error)
-                        }
-                        results.append(outcome)
-                    }
-                    return .commit
-                }
-            } catch {
-                // The commit itself failed: nothing of this batch is stored.
-                for item in batch { item.continuation.resume(throwing: error) }
+            if batch.count > 1, let summaries = try? commitTogether(batch, db) {
+                for (item, summary) in zip(batch, summaries) { item.continuation.resume(returning: summary) }
                 continue
             }
-            for (item, result) in zip(batch, results) { item.continuation.resume(with: result) }
+            // One turn, or a batch in which something failed (rolled back whole): each turn in its
+            // own transaction, so one failure does not take the others with it.
+            for item in batch {
+                do {
+                    var summary: SessionSummary?
+                    try db.inTransaction {
+                        summary = try item.work(db)
+                        return .commit
+                    }
+                    item.continuation.resume(returning: summary!)
+                } catch {
+                    item.continuation.resume(throwing: error)
+                }
+            }
         }
+    }
+
+    /// All turns of `batch` in one transaction (no savepoints: SQLite would copy every page
+    /// they touch into a statement journal first).
+    private func commitTogether(_ batch: [Pending], _ db: Database) throws -> [SessionSummary] {
+        var summaries: [SessionSummary] = []
+        summaries.reserveCapacity(batch.count)
+        try db.inTransaction {
+            for item in batch { summaries.append(try item.work(db)) }
+            return .commit
+        }
+        return summaries
     }
 }
