@@ -64,6 +64,14 @@ public struct ChunkEncoder: Sendable {
     /// escaped, everything else (including non-ASCII and `/`) as is — as Foundation's encoder does
     /// with `.withoutEscapingSlashes`.
     public static func appendQuoted(_ text: String, to out: inout String) {
+        // Most text needs no escape at all: one scan of its UTF-8, one append.
+        let plain = text.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        if plain {
+            out.append("\"")
+            out.append(text)
+            out.append("\"")
+            return
+        }
         out.append("\"")
         var start = text.unicodeScalars.startIndex
         var index = start

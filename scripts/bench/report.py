@@ -60,6 +60,7 @@ def build(results):
     cold_g, cold_d = load_json(os.path.join(results, "cold-gateway.json")), load_json(os.path.join(results, "cold-direct.json"))
     after_tp = load_json(os.path.join(results, "after-tp.json"), {})
     final = load_json(os.path.join(results, "final.json"), {})
+    fsync = load_json(os.path.join(results, "fsync.json"))
 
     rows = []
 
@@ -71,6 +72,10 @@ def build(results):
             g, d = lat_g[f"{p}_us"] / 1000, lat_d[f"{p}_us"] / 1000
             add(f"latency {p}, 1 connection, non-stream (ms)", fmt(g, 3), fmt(d, 3), f"+{fmt(g - d, 3)} ms",
                 f"≤ +{limit} ms", g - d <= limit)
+    if fsync:
+        rows.append(("durability floor: fdatasync of 4 KiB on the state disk, p50 / p99 (ms)",
+                     f"{fmt(fsync['p50_ms'], 3)} / {fmt(fsync['p99_ms'], 3)}", "", "", "(informative: paid once per "
+                     "answer at 1 connection)", ""))
     if tp_g and tp_d:
         g, d = tp_g["rps"], tp_d["rps"]
         add("throughput, 64 connections, non-stream (req/s)", fmt(g, 0), fmt(d, 0), f"{fmt(g / d, 3)}×", "≥ 0.4×",
@@ -140,6 +145,9 @@ def build(results):
             f"{k} streams through the gateway took {st_g['elapsed_s']:.1f} s "
             f"(direct {st_d['elapsed_s']:.1f} s); inter-chunk gap p99 {fmt(st_g['gap_p99_ms'], 1)} ms "
             f"(direct {fmt(st_d['gap_p99_ms'], 1)} ms).")
+    if meta.get("load_start"):
+        notes.append(f"Load average (1, 5, 15 min) at the start {meta['load_start']}, at the end {meta.get('load_end', '?')} "
+                     f"(other work on the machine disturbs wall-clock figures; ratios are measured side by side).")
     machine = (f"{meta.get('date', '?')} · `{meta.get('command', '?')}` · {meta.get('nproc', '?')} CPUs "
                f"{meta.get('arch', '?')} ({meta.get('cpu', '?')}), Linux {meta.get('kernel', '?')} · "
                f"{meta.get('swift', '')} · commit {meta.get('commit', '?')}")
