@@ -14,6 +14,8 @@ struct ChatCompletionsEndpoint: Sendable {
     let runtime: AgentRuntime
     let keepAliveSeconds: Double
     let bodyTimeout: Duration
+    /// Told about stateless sessions, so their (empty) history is not read.
+    var sessions: FreshSessions? = nil
 
     /// Everything a run needs, resolved from one request.
     struct Prepared: Sendable {
@@ -21,6 +23,8 @@ struct ChatCompletionsEndpoint: Sendable {
         var model: String
         var stream: Bool
         var includeUsage: Bool
+        /// The session key was made up for this request (stateless: no header, no `user`).
+        var isNewSession = false
     }
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -42,6 +46,9 @@ struct ChatCompletionsEndpoint: Sendable {
         if prepared.stream {
             return streamResponse(prepared, connection: context.connection)
         }
+        let sessions = prepared.isNewSession ? self.sessions : nil
+        sessions?.markNew(prepared.agentRequest.sessionKey)
+        defer { sessions?.forget(prepared.agentRequest.sessionKey) }
         return try await completeResponse(prepared, connection: context.connection)
     }
 
@@ -51,8 +58,10 @@ struct ChatCompletionsEndpoint: Sendable {
         let agentId = try RequestTargeting.resolveAgent(
             headerAgentId: headers.first(.openclawAgentId) ?? headers.first(.openclawAgent), model: parsed.model,
             catalog: runtime.catalog)
+        let sessionHeader = headers.first(.openclawSessionKey)
         let sessionKey = try RequestTargeting.resolveSessionKey(
-            header: headers.first(.openclawSessionKey), user: parsed.user, agentId: agentId, prefix: "openai")
+            header: sessionHeader, user: parsed.user, agentId: agentId, prefix: "openai")
+        let isNewSession = RequestTargeting.isStateless(header: sessionHeader, user: parsed.user)
         try ClientTools.validate(tools: parsed.tools, toolChoice: parsed.toolChoice)
         let conversation = try ChatMessagesFlattener.flatten(parsed.messages)
         let agentRequest = AgentRequest(
@@ -64,7 +73,8 @@ struct ChatCompletionsEndpoint: Sendable {
             sampling: parsed.sampling)
         let model = parsed.model.flatMap { $0.isEmpty ? nil : $0 } ?? "openclaw"
         return Prepared(
-            agentRequest: agentRequest, model: model, stream: parsed.stream, includeUsage: parsed.includeUsage)
+            agentRequest: agentRequest, model: model, stream: parsed.stream, includeUsage: parsed.includeUsage,
+            isNewSession: isNewSession)
     }
 
     /// L1–L4: run to completion, then one JSON body. A client that leaves cancels the run (O2).
@@ -99,7 +109,10 @@ struct ChatCompletionsEndpoint: Sendable {
             headers: [
                 .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "keep-alive",
             ],
-            body: ResponseBody { writer in
+            body: ResponseBody { [sessions = prepared.isNewSession ? sessions : nil] writer in
+                let key = prepared.agentRequest.sessionKey
+                sessions?.markNew(key)
+                defer { sessions?.forget(key) }
                 try await stream.write(to: &writer)
                 try await writer.finish(nil)
             })

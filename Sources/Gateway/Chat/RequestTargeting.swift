@@ -82,6 +82,12 @@ enum RequestTargeting {
         return "agent:\(agentId):\(prefix):\(RandomID.uuidString())"
     }
 
+    /// Whether `resolveSessionKey` makes up a fresh key for these inputs (no header, no `user`).
+    static func isStateless(header: String?, user: String?) -> Bool {
+        header?.trimmingCharacters(in: .whitespaces).nilIfEmpty == nil
+            && user?.trimmingCharacters(in: .whitespaces).nilIfEmpty == nil
+    }
+
     /// H3: `subagent:`, `cron:`, `acp:` and their `agent:<id>:` scoped forms.
     static func isReserved(_ key: String) -> Bool {
         let lowered = key.lowercased()

@@ -55,7 +55,8 @@ public struct GatewayServer: Sendable {
     ) async throws {
         let assembly = try RuntimeAssembly(
             config: options.config, statePaths: options.statePaths, environment: options.environment, logger: logger)
-        let app = buildApplication(runtime: assembly.runtime, store: assembly.store, onReady: onReady)
+        let app = buildApplication(
+            runtime: assembly.runtime, store: assembly.store, sessions: assembly.sessions, onReady: onReady)
         // Services stop in reverse order: the HTTP server drains first, then the upstream client.
         var configuration = ServiceGroupConfiguration(
             services: assembly.services + [app], gracefulShutdownSignals: signals, logger: logger)
@@ -66,14 +67,16 @@ public struct GatewayServer: Sendable {
     }
 
     func buildApplication(
-        runtime: AgentRuntime, store: any SessionStore, onReady: @escaping @Sendable (Int) async -> Void
+        runtime: AgentRuntime, store: any SessionStore, sessions: FreshSessions? = nil,
+        onReady: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let settings = options.settings
         let responder = GatewayResponder(
             authenticator: Authenticator(settings: settings),
             chatCompletions: settings.chatCompletionsEnabled
                 ? ChatCompletionsEndpoint(
-                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout) : nil,
+                    runtime: runtime, keepAliveSeconds: settings.sseKeepAliveSeconds, bodyTimeout: options.bodyTimeout,
+                    sessions: sessions) : nil,
             models: settings.chatCompletionsEnabled || settings.responsesEnabled
                 ? ModelsEndpoint(catalog: runtime.catalog) : nil,
             health: HealthEndpoint(store: store))
