@@ -67,11 +67,17 @@ public final class SQLiteSessionStore: SessionStore {
             }
             try db.create(table: "sessionKey") { t in
                 t.primaryKey("key", .text)
-                t.belongsTo("session", onDelete: .cascade).notNull()
+                // What `belongsTo("session", onDelete: .cascade)` declares, spelled out: GRDB
+                // derives those names through its English inflection rules, which compile a
+                // hundred ICU regular expressions on first use (1–2 ms and 3.6 MiB of RSS at start).
+                t.column("sessionId", .text).notNull().indexed().references("session", column: "id", onDelete: .cascade)
             }
             try db.create(table: "message") { t in
                 t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("session", onDelete: .cascade).notNull()
+                // What `belongsTo("session", onDelete: .cascade)` declares, spelled out: GRDB
+                // derives those names through its English inflection rules, which compile a
+                // hundred ICU regular expressions on first use (1–2 ms and 3.6 MiB of RSS at start).
+                t.column("sessionId", .text).notNull().indexed().references("session", column: "id", onDelete: .cascade)
                 t.column("entryId", .text).notNull().unique()
                 t.column("role", .text).notNull()
                 t.column("content", .text).notNull()
