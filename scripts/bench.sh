@@ -113,6 +113,7 @@ start_fake() { # VAR name chunks delay
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "starting the fake upstreams"
 start_fake FAKE_INSTANT fake-instant 50 0
 start_fake FAKE_STREAM fake-stream 50 20
@@ -218,6 +219,10 @@ cat >"$R/memory.json" <<EOF
 EOF
 sleep 2
 
+# --- the durability floor: one fdatasync on the state directory's disk -------------------
+python3 "$BENCH_DIR/fsync.py" "$T" >"$R/fsync.json" || die "fsync probe failed"
+log "fdatasync of 4 KiB on the state disk: $(cat "$R/fsync.json")"
+
 # --- latency at concurrency 1, non-stream -------------------------------------------------
 run_wrk() { # out-file url conns threads seconds [token]
     local out=$1 url=$2 c=$3 t=$4 d=$5 token=${6:-}
@@ -279,6 +284,7 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 cat >"$R/meta.json" <<EOF
 {"date": "$(date -u '+%Y-%m-%d %H:%M UTC')", "nproc": "$(nproc)", "arch": "$(uname -m)",
  "cpu": "${cpu:-unknown}", "kernel": "$(uname -r)", "command": "$COMMAND", "streams": $STREAMS,
+ "load_start": "$LOAD_START", "load_end": "$(cut -d' ' -f1-3 /proc/loadavg)",
  "swift": "$(swift --version 2>/dev/null | head -n1 | sed 's/"/\\"/g')",
  "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo +dirty)"}
 EOF

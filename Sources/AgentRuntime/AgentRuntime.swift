@@ -361,7 +361,7 @@ func withDeadline<T: Sendable>(seconds: Int, _ body: @escaping @Sendable () asyn
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
+            try await TimerSleep.sleep(for: .seconds(seconds))
             throw AgentError(.timeout, "Agent run timed out after \(seconds)s.")
         }
         defer { group.cancelAll() }

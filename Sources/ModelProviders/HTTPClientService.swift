@@ -14,6 +14,9 @@ public struct HTTPClientService: Service {
         // One upstream connection per in-flight stream: a low limit would queue streams silently.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 8192
         configuration.decompression = .disabled
+        // No tracer is bootstrapped in this process; with the default (no-op) one AHC still
+        // builds a span and its attributes per request, parsing the URL with Foundation.
+        configuration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 

@@ -91,11 +91,10 @@ public struct OpenAICompatibleProvider: ModelProvider {
         var usage = ModelUsage()
         var finishReason: String?
         var tools = ToolCallAccumulator()
-        let json = JSONDecoder()
 
         func handle(_ event: String) async throws -> Bool {
             if event == "[DONE]" { return false }
-            guard let chunk = try? json.decode(UpstreamChunk.self, from: Data(event.utf8)) else {
+            guard let chunk = UpstreamChunk.decode(event) else {
                 logger.debug("ignoring undecodable upstream event", metadata: ["upstream.provider": "\(id)"])
                 return true
             }

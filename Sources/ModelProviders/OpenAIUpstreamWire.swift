@@ -180,6 +180,7 @@ struct UpstreamChunk: Decodable {
     /// `code` is a string for OpenAI, a number for some servers.
     struct CodeValue: Decodable {
         var text: String
+        init(text: String) { self.text = text }
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let s = try? c.decode(String.self) {
@@ -214,5 +215,166 @@ struct ToolCallAccumulator {
             guard !c.name.isEmpty else { return nil }
             return ToolCall(id: c.id.isEmpty ? "call_\(index)" : c.id, name: c.name, arguments: c.arguments)
         }
+    }
+}
+
+// MARK: - Fast decoding
+
+/// `UpstreamChunk` read with `JSONReader` instead of `JSONDecoder` (one per stream event is the
+/// hot path). Same rules as the synthesized `Decodable`: unknown keys are skipped, an absent or
+/// `null` member is `nil`, and a member of the wrong type fails the whole chunk.
+extension UpstreamChunk {
+    /// The chunk in `text`, or nil when it is not a valid chunk.
+    static func decode(_ text: String) -> UpstreamChunk? {
+        try? JSONReader.read(text) { reader throws(JSONReaderError) in try UpstreamChunk(reader: &reader) }
+    }
+
+    init(reader: inout JSONReader) throws(JSONReaderError) {
+        try reader.readObject { r, key throws(JSONReaderError) in
+            if key.matches("choices") {
+                choices = try r.optionalArray { r throws(JSONReaderError) in try Choice(reader: &r) }
+            } else if key.matches("usage") {
+                usage = try r.readNullIfPresent() ? nil : try Usage(reader: &r)
+            } else if key.matches("error") {
+                error = try r.readNullIfPresent() ? nil : try ErrorBody(reader: &r)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension UpstreamChunk.Choice {
+    init(reader: inout JSONReader) throws(JSONReaderError) {
+        try reader.readObject { r, key throws(JSONReaderError) in
+            if key.matches("delta") {
+                delta = try r.readNullIfPresent() ? nil : try Delta(reader: &r)
+            } else if key.matches("message") {
+                message = try r.readNullIfPresent() ? nil : try Delta(reader: &r)
+            } else if key.matches("finish_reason") {
+                finishReason = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension UpstreamChunk.Choice.Delta {
+    init(reader: inout JSONReader) throws(JSONReaderError) {
+        try reader.readObject { r, key throws(JSONReaderError) in
+            if key.matches("content") {
+                content = try r.optionalString()
+            } else if key.matches("tool_calls") {
+                toolCalls = try r.optionalArray { r throws(JSONReaderError) in
+                    try UpstreamChunk.Choice.ToolCallDelta(reader: &r)
+                }
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension UpstreamChunk.Choice.ToolCallDelta {
+    init(reader: inout JSONReader) throws(JSONReaderError) {
+        try reader.readObject { r, key throws(JSONReaderError) in
+            if key.matches("index") {
+                index = try r.optionalInt()
+            } else if key.matches("id") {
+                id = try r.optionalString()
+            } else if key.matches("function") {
+                function = try r.readNullIfPresent() ? nil : try Function(reader: &r)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension UpstreamChunk.Choice.ToolCallDelta.Function {
+    init(reader: inout JSONReader) throws(JSONReaderError) {
+        try reader.readObject { r, key throws(JSONReaderError) in
+            if key.matches("name") {
+                name = try r.optionalString()
+            } else if key.matches("arguments") {
+                arguments = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension UpstreamChunk.Usage {
+    init(reader: inout JSONReader) throws(JSONReaderError) {
+        try reader.readObject { r, key throws(JSONReaderError) in
+            if key.matches("prompt_tokens") {
+                promptTokens = try r.optionalInt()
+            } else if key.matches("completion_tokens") {
+                completionTokens = try r.optionalInt()
+            } else if key.matches("total_tokens") {
+                totalTokens = try r.optionalInt()
+            } else if key.matches("prompt_tokens_details") {
+                if try !r.readNullIfPresent() {
+                    var details = PromptDetails()
+                    try r.readObject { r, key throws(JSONReaderError) in
+                        if key.matches("cached_tokens") { details.cachedTokens = try r.optionalInt() } else { try r.skipValue() }
+                    }
+                    promptTokensDetails = details
+                }
+            } else if key.matches("completion_tokens_details") {
+                if try !r.readNullIfPresent() {
+                    var details = CompletionDetails()
+                    try r.readObject { r, key throws(JSONReaderError) in
+                        if key.matches("reasoning_tokens") {
+                            details.reasoningTokens = try r.optionalInt()
+                        } else {
+                            try r.skipValue()
+                        }
+                    }
+                    completionTokensDetails = details
+                }
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension UpstreamChunk.ErrorBody {
+    init(reader: inout JSONReader) throws(JSONReaderError) {
+        try reader.readObject { r, key throws(JSONReaderError) in
+            if key.matches("message") {
+                message = try r.optionalString()
+            } else if key.matches("type") {
+                type = try r.optionalString()
+            } else if key.matches("code") {
+                switch try r.peekKind() {
+                case .null: _ = try r.readNullIfPresent()
+                case .string: code = UpstreamChunk.CodeValue(text: try r.readString())
+                default: code = UpstreamChunk.CodeValue(text: String(try r.readInt()))
+                }
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension JSONReader {
+    mutating func optionalString() throws(JSONReaderError) -> String? {
+        try readNullIfPresent() ? nil : try readString()
+    }
+
+    mutating func optionalInt() throws(JSONReaderError) -> Int? {
+        try readNullIfPresent() ? nil : try readInt()
+    }
+
+    mutating func optionalArray<T>(_ element: (inout JSONReader) throws(JSONReaderError) -> T) throws(JSONReaderError) -> [T]? {
+        if try readNullIfPresent() { return nil }
+        var items: [T] = []
+        try readArray { r throws(JSONReaderError) in items.append(try element(&r)) }
+        return items
     }
 }

@@ -30,15 +30,27 @@ public struct ChunkEncoder: Sendable {
     }
 
     public func role() -> String {
-        SSE.data(ChatCompletionChunk.role(id: id, created: created, model: model))
+        #"data: {"choices":[{"delta":{"role":"assistant"},"finish_reason":null,"index":0}],"# + tail(usage: nil)
     }
 
     public func finish(_ reason: String) -> String {
-        SSE.data(ChatCompletionChunk.finish(reason, id: id, created: created, model: model))
+        #"data: {"choices":[{"delta":{},"finish_reason":"# + Self.quoted(reason) + #","index":0}],"#
+            + tail(usage: nil)
     }
 
     public func usage(_ usage: ChatUsage) -> String {
-        SSE.data(ChatCompletionChunk.usage(usage, id: id, created: created, model: model))
+        #"data: {"choices":[],"# + tail(usage: usage)
+    }
+
+    /// `"created":…,"id":…,"model":…,"object":"chat.completion.chunk"[,"usage":…]}` + blank line.
+    private func tail(usage: ChatUsage?) -> String {
+        var out = #""created":\#(created),"id":"# + Self.quoted(id) + #","model":"# + Self.quoted(model)
+            + #","object":"chat.completion.chunk""#
+        if let usage {
+            out += #","usage":"#
+            usage.appendJSON(to: &out)
+        }
+        return out + "}\n\n"
     }
 
     /// M7: one client tool call — a chunk with its id and name (empty arguments), then the
@@ -72,6 +84,14 @@ public struct ChunkEncoder: Sendable {
     /// escaped, everything else (including non-ASCII and `/`) as is — as Foundation's encoder does
     /// with `.withoutEscapingSlashes`.
     public static func appendQuoted(_ text: String, to out: inout String) {
+        // Most text needs no escape at all: one scan of its UTF-8, one append.
+        let plain = text.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        if plain {
+            out.append("\"")
+            out.append(text)
+            out.append("\"")
+            return
+        }
         out.append("\"")
         var start = text.unicodeScalars.startIndex
         var index = start
@@ -104,5 +124,47 @@ public struct ChunkEncoder: Sendable {
         }
         out.unicodeScalars.append(contentsOf: scalars[start..<scalars.endIndex])
         out.append("\"")
+    }
+}
+
+extension ChatUsage {
+    /// Appends this usage as compact JSON with sorted keys, as `JSONCoding` writes it.
+    public func appendJSON(to out: inout String) {
+        out += #"{"completion_tokens":\#(completionTokens)"#
+        if let details = completionTokensDetails {
+            out += #","completion_tokens_details":{"reasoning_tokens":\#(details.reasoningTokens)}"#
+        }
+        out += #","prompt_tokens":\#(promptTokens)"#
+        if let details = promptTokensDetails {
+            out += #","prompt_tokens_details":{"cached_tokens":\#(details.cachedTokens)}"#
+        }
+        out += #","total_tokens":\#(totalTokens)}"#
+    }
+}
+
+extension ChatCompletion {
+    /// Compact JSON with sorted keys, byte-identical to `JSONCoding.compactData(self)` (a test
+    /// checks), written directly instead of through `JSONEncoder`.
+    public func compactJSON() -> String {
+        guard choices.count == 1, let choice = choices.first, choice.message.toolCalls == nil else {
+            return JSONCoding.compactString(self)
+        }
+        var out = #"{"choices":[{"finish_reason":"#
+        out.reserveCapacity(256 + choice.message.content.utf8.count)
+        ChunkEncoder.appendQuoted(choice.finishReason, to: &out)
+        out += #","index":\#(choice.index),"message":{"content":"#
+        ChunkEncoder.appendQuoted(choice.message.content, to: &out)
+        out += #","role":"#
+        ChunkEncoder.appendQuoted(choice.message.role, to: &out)
+        out += #"}}],"created":\#(created),"id":"#
+        ChunkEncoder.appendQuoted(id, to: &out)
+        out += #","model":"#
+        ChunkEncoder.appendQuoted(model, to: &out)
+        out += #","object":"#
+        ChunkEncoder.appendQuoted(object, to: &out)
+        out += #","usage":"#
+        usage.appendJSON(to: &out)
+        out += "}"
+        return out
     }
 }

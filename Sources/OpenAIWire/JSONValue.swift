@@ -104,6 +104,7 @@ extension JSONValue {
     /// Parses JSON (or JSON5 when `json5` is set) into a value tree.
     /// - Throws: `JSONParseError` carrying the parser's own message.
     public static func parse(_ data: Data, json5: Bool = false) throws(JSONParseError) -> JSONValue {
+        if !json5, let value = fastParse(data) { return value }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = json5
         do {
@@ -112,6 +113,15 @@ extension JSONValue {
             throw JSONParseError(message: Self.describe(error))
         } catch {
             throw JSONParseError(message: "\(error)")
+        }
+    }
+
+    /// Strict JSON in valid UTF-8 without duplicate keys, read by `JSONReader`; nil for
+    /// anything else, which `JSONDecoder` then handles (and describes, if it is an error).
+    static func fastParse(_ data: Data) -> JSONValue? {
+        data.withUnsafeBytes { bytes -> JSONValue? in
+            if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil { return nil }
+            return try? JSONReader.read(bytes) { reader throws(JSONReaderError) in try reader.readValue() }
         }
     }
 

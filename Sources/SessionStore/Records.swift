@@ -45,7 +45,14 @@ struct MessageRecord: Codable, FetchableRecord, MutablePersistableRecord {
             toolCalls: message.toolCalls.isEmpty ? nil : message.toolCalls, toolCallId: message.toolCallId,
             toolName: message.toolName, isError: message.isError ? true : nil, model: message.model,
             usage: message.usage)
-        let data = try JSONEncoder().encode(extra)
+        let data: Data
+        if message.toolCalls.isEmpty, message.toolCallId == nil, message.toolName == nil, !message.isError,
+            message.model == nil, message.usage == nil
+        {
+            data = Data()  // nothing to store (what encoding the empty `Extra` gives: `{}`)
+        } else {
+            data = try JSONEncoder().encode(extra)
+        }
         self.id = nil
         self.sessionId = ""
         self.entryId = message.entryId

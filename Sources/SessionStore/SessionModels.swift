@@ -46,7 +46,7 @@ public struct TranscriptMessage: Sendable, Equatable, Codable {
     public var createdAt: Date
 
     public init(
-        entryId: String = UUID().uuidString.lowercased(), role: Role, content: String,
+        entryId: String = RandomID.uuidString(), role: Role, content: String,
         toolCalls: [StoredToolCall] = [], toolCallId: String? = nil, toolName: String? = nil,
         isError: Bool = false, model: String? = nil, usage: StoredUsage? = nil, createdAt: Date = Date()
     ) {

@@ -4,7 +4,6 @@ import Gateway
 import GatewayConfig
 import Logging
 
-@main
 struct OpenClawCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "openclaw",

@@ -26,5 +26,29 @@ import Testing
         #expect(e.finish("stop") == SSE.data(ChatCompletionChunk.finish("stop", id: "a", created: 1, model: "m")))
         let usage = ChatUsage(promptTokens: 1, completionTokens: 2, totalTokens: 3)
         #expect(e.usage(usage) == SSE.data(ChatCompletionChunk.usage(usage, id: "a", created: 1, model: "m")))
+        let details = ChatUsage(promptTokens: 10, completionTokens: 2, totalTokens: 12, cachedTokens: 4, reasoningTokens: 1)
+        #expect(e.usage(details) == SSE.data(ChatCompletionChunk.usage(details, id: "a", created: 1, model: "m")))
+        let odd = ChunkEncoder(id: "x\"y", created: 2, model: "ü\\/")
+        #expect(odd.role() == SSE.data(ChatCompletionChunk.role(id: "x\"y", created: 2, model: "ü\\/")))
+        #expect(odd.finish("len\"gth") == SSE.data(ChatCompletionChunk.finish("len\"gth", id: "x\"y", created: 2, model: "ü\\/")))
+    }
+
+    @Test(
+        "the fast chat.completion body is byte-identical to the JSONEncoder body (L1–L3)",
+        arguments: ["hello", "", "quote \" / slash", "line\nbreak \u{01} é 🦀"])
+    func completionIdenticalToEncoder(text: String) {
+        for usage in [
+            ChatUsage(promptTokens: 1, completionTokens: 2, totalTokens: 3),
+            ChatUsage(promptTokens: 9, completionTokens: 2, totalTokens: 11, cachedTokens: 5, reasoningTokens: 7),
+        ] {
+            let completion = ChatCompletion(
+                id: "chatcmpl_\"a", created: 1_700_000_000, model: "openclaw/ü", content: text, finishReason: "stop",
+                usage: usage)
+            #expect(completion.compactJSON() == JSONCoding.compactString(completion))
+        }
+        let withTools = ChatCompletion(
+            id: "c", created: 1, model: "m", content: "", toolCalls: [ChatToolCall(id: "t", name: "f", arguments: "{}")],
+            finishReason: "tool_calls", usage: ChatUsage(promptTokens: 1, completionTokens: 1, totalTokens: 2))
+        #expect(withTools.compactJSON() == JSONCoding.compactString(withTools))
     }
 }

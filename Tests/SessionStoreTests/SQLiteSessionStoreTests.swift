@@ -4,6 +4,37 @@ import Testing
 
 /// D-8, S1, S2: sessions and transcripts in one SQLite file.
 @Suite struct SQLiteSessionStoreTests {
+    @Test("D-8: the writer syncs every commit (synchronous = FULL survives GRDB's WAL set-up)")
+    func writerIsDurable() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            #expect(try await store.writerSynchronousMode() == 2)
+        }
+    }
+
+    @Test("D-8: turns appended concurrently are each stored whole (group commit)")
+    func concurrentTurns() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<50 {
+                    group.addTask {
+                        let summary = try await store.appendTurn(simpleTurn(key: "k\(i % 5)", user: "u\(i)", assistant: "r\(i)"))
+                        #expect(summary.messageCount >= 2)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for k in 0..<5 {
+                let history = try await store.history(sessionKey: "k\(k)", limit: 100)
+                #expect(history.count == 20)
+                #expect(history.map(\.role) == Array(repeating: [TranscriptMessage.Role.user, .assistant], count: 10).flatMap { $0 })
+                let summary = try await store.session(key: "k\(k)")
+                #expect(summary?.messageCount == 20)
+            }
+        }
+    }
+
     @Test("S2: appendTurn then history returns every field of every message, oldest first")
     func roundTrip() async throws {
         try await withTemporaryDatabase { path in

@@ -1,6 +1,7 @@
 import AgentRuntime
 import Foundation
 import Hummingbird
+import ModelProviders
 import NIOCore
 import OpenAIWire
 

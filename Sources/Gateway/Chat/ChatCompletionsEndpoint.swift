@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import OpenAIWire
+import SessionStore
 
 /// `POST /v1/chat/completions` (F–O): parse, resolve agent and session, flatten `messages`,
 /// run the agent, and answer as a `chat.completion` or an SSE stream.
@@ -19,6 +20,8 @@ struct ChatCompletionsEndpoint: Sendable {
     var streamToolActivity = false
     /// Auth mode `none`: operator scopes from `x-openclaw-scopes` count for the owner (E4).
     var authIsNone = false
+    /// Told about stateless sessions, so their (empty) history is not read.
+    var sessions: FreshSessions? = nil
 
     /// Everything a run needs, resolved from one request.
     struct Prepared: Sendable {
@@ -26,11 +29,14 @@ struct ChatCompletionsEndpoint: Sendable {
         var model: String
         var stream: Bool
         var includeUsage: Bool
+        /// The session key was made up for this request (stateless: no header, no `user`).
+        var isNewSession = false
     }
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
         let (request, body) = try await BodyReader.read(
-            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout)
+            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout,
+            eventLoop: context.connection.channel.eventLoop)
         let prepared: Prepared
         do {
             prepared = try prepare(request, body: body)
@@ -46,6 +52,9 @@ struct ChatCompletionsEndpoint: Sendable {
         if prepared.stream {
             return streamResponse(prepared, connection: context.connection)
         }
+        let sessions = prepared.isNewSession ? self.sessions : nil
+        sessions?.markNew(prepared.agentRequest.sessionKey)
+        defer { sessions?.forget(prepared.agentRequest.sessionKey) }
         return try await completeResponse(prepared, connection: context.connection)
     }
 
@@ -53,10 +62,13 @@ struct ChatCompletionsEndpoint: Sendable {
         let parsed = try ChatCompletionRequest.parse(body: Data(buffer: body))
         let agentRequest = try Self.agentRequest(
             parsed, headers: request.headers, catalog: runtime.catalog, sessionPrefix: "openai",
-            runId: "chatcmpl_" + UUID().uuidString.lowercased(), authIsNone: authIsNone)
+            runId: "chatcmpl_" + RandomID.uuidString(), authIsNone: authIsNone)
+        let isNewSession = RequestTargeting.isStateless(
+            header: request.headers.first(.openclawSessionKey), user: parsed.user)
         let model = parsed.model.flatMap { $0.isEmpty ? nil : $0 } ?? "openclaw"
         return Prepared(
-            agentRequest: agentRequest, model: model, stream: parsed.stream, includeUsage: parsed.includeUsage)
+            agentRequest: agentRequest, model: model, stream: parsed.stream, includeUsage: parsed.includeUsage,
+            isNewSession: isNewSession)
     }
 
     /// One validated request → the agent run it asks for (G, H, I, J, K, D-1). Shared by
@@ -111,7 +123,7 @@ struct ChatCompletionsEndpoint: Sendable {
             usage: result.usage.chatUsage)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(data: JSONCoding.compactData(completion))))
+            body: .init(byteBuffer: ByteBuffer(string: completion.compactJSON())))
     }
 
     static let emptyReply = "No response from OpenClaw."
@@ -126,7 +138,10 @@ struct ChatCompletionsEndpoint: Sendable {
             headers: [
                 .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "keep-alive",
             ],
-            body: ResponseBody { writer in
+            body: ResponseBody { [sessions = prepared.isNewSession ? sessions : nil] writer in
+                let key = prepared.agentRequest.sessionKey
+                sessions?.markNew(key)
+                defer { sessions?.forget(key) }
                 try await stream.write(to: &writer)
                 try await writer.finish(nil)
             })

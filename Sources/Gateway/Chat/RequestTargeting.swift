@@ -1,6 +1,7 @@
 import Foundation
 import GatewayConfig
 import OpenAIWire
+import SessionStore
 
 /// Agent, session and caller facts taken from a compat request's headers and body (G, H, D-1).
 enum RequestTargeting {
@@ -78,7 +79,13 @@ enum RequestTargeting {
         if let user = user?.trimmingCharacters(in: .whitespaces).nilIfEmpty {
             return "agent:\(agentId):\(prefix)-user:\(user)".lowercased()
         }
-        return "agent:\(agentId):\(prefix):\(UUID().uuidString.lowercased())"
+        return "agent:\(agentId):\(prefix):\(RandomID.uuidString())"
+    }
+
+    /// Whether `resolveSessionKey` makes up a fresh key for these inputs (no header, no `user`).
+    static func isStateless(header: String?, user: String?) -> Bool {
+        header?.trimmingCharacters(in: .whitespaces).nilIfEmpty == nil
+            && user?.trimmingCharacters(in: .whitespaces).nilIfEmpty == nil
     }
 
     /// H3: `subagent:`, `cron:`, `acp:` and their `agent:<id>:` scoped forms.

@@ -1,4 +1,5 @@
 import Hummingbird
+import ModelProviders
 import NIOCore
 
 /// Reads a request body whole, within the size limit and the read timeout (F1, F2).
@@ -8,8 +9,10 @@ public enum BodyReader {
 
     /// Returns the request with its body collected (so it can still be watched for inbound
     /// close) and the bytes. A declared `Content-Length` over the limit is refused unread.
-    static func read(_ request: Request, limit: Int, timeout: Duration = timeout) async throws -> (Request, ByteBuffer)
-    {
+    /// The timeout runs on `eventLoop`'s timer (the connection's), removed as soon as the body is in.
+    static func read(
+        _ request: Request, limit: Int, timeout: Duration = timeout, eventLoop: (any EventLoop)? = nil
+    ) async throws -> (Request, ByteBuffer) {
         let lengths = request.headers[values: .contentLength]
         if let declared = lengths.first {
             guard lengths.count == 1, let n = Int(declared), n >= 0 else {
@@ -28,7 +31,7 @@ public enum BodyReader {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await TimerSleep.sleep(for: timeout, on: eventLoop)
                 throw GatewayError.bodyTimeout
             }
             defer { group.cancelAll() }

@@ -1,6 +1,8 @@
 import NIOCore
+import Synchronization
 
-/// Closes a connection when the client shuts down its sending side (FIN).
+/// Closes a connection when the client shuts down its sending side (FIN), and tells the
+/// connection's `CloseWatch` when it closes.
 ///
 /// Hummingbird allows remote half-closure, so without this a client that goes away while its
 /// request is being answered leaves the channel open until the run ends. HTTP clients do not
@@ -9,10 +11,96 @@ import NIOCore
 final class ClientHalfCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Any
 
+    private var watch: CloseWatch?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let watch = CloseWatch()
+        self.watch = watch
+        CloseWatch.register(watch, for: context.channel)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        fire(context.channel)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fire(context.channel)
+        context.fireChannelInactive()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             context.close(promise: nil)
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    private func fire(_ channel: any Channel) {
+        guard let watch else { return }
+        self.watch = nil
+        CloseWatch.unregister(channel)
+        watch.closed()
+    }
+}
+
+/// One per client connection: resumes the requests waiting for the connection to close.
+///
+/// Replaces a callback on the channel's close future per request, which would pile up on a
+/// keep-alive connection and cost a hop to the event loop each time.
+final class CloseWatch: Sendable {
+    private struct State: Sendable {
+        var isClosed = false
+        var nextId: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+    private let state = Mutex(State())
+
+    /// Returns when the connection closes, or when the calling task is cancelled.
+    func wait() async {
+        let id = state.withLock { s in
+            s.nextId += 1
+            return s.nextId
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s in
+                    if s.isClosed || Task.isCancelled { return true }
+                    s.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { s in s.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    var isClosed: Bool { state.withLock { $0.isClosed } }
+
+    fileprivate func closed() {
+        let waiters = state.withLock { s in
+            s.isClosed = true
+            let waiters = s.waiters
+            s.waiters = [:]
+            return waiters
+        }
+        for waiter in waiters.values { waiter.resume() }
+    }
+
+    // MARK: Lookup by channel
+
+    private static let registry = Mutex<[ObjectIdentifier: CloseWatch]>([:])
+
+    fileprivate static func register(_ watch: CloseWatch, for channel: any Channel) {
+        registry.withLock { $0[ObjectIdentifier(channel)] = watch }
+    }
+
+    fileprivate static func unregister(_ channel: any Channel) {
+        _ = registry.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// The watch of `channel`, if it has a `ClientHalfCloseHandler`.
+    static func of(_ channel: any Channel) -> CloseWatch? {
+        registry.withLock { $0[ObjectIdentifier(channel)] }
     }
 }

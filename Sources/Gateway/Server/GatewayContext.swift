@@ -29,9 +29,20 @@ public struct GatewayContext: RequestContext, WebSocketRequestContext {
 /// connections are never disturbed by the watch.
 struct ClientConnection: Sendable {
     let channel: any Channel
+    /// The connection's watch, when its pipeline has a `ClientHalfCloseHandler` (always, in the server).
+    let watch: CloseWatch?
+
+    init(channel: any Channel) {
+        self.channel = channel
+        self.watch = CloseWatch.of(channel)
+    }
 
     /// Returns when the connection closes, or when the calling task is cancelled.
     func waitForClose() async {
+        if let watch {
+            await watch.wait()
+            return
+        }
         let (closed, continuation) = AsyncStream.makeStream(of: Void.self)
         channel.closeFuture.whenComplete { _ in continuation.finish() }
         for await _ in closed {}

@@ -65,7 +65,8 @@ public struct GatewayServer: Sendable {
     ) async throws {
         let assembly = try RuntimeAssembly(
             config: options.config, statePaths: options.statePaths, environment: options.environment, logger: logger)
-        let (app, controlPlane) = buildApplication(runtime: assembly.runtime, store: assembly.store, onReady: onReady)
+        let (app, controlPlane) = buildApplication(
+            runtime: assembly.runtime, store: assembly.store, sessions: assembly.sessions, onReady: onReady)
         // Services stop in reverse order: the WebSocket control plane first (shutdown event, runs
         // aborted), then the HTTP server drains, then the upstream client.
         var configuration = ServiceGroupConfiguration(
@@ -77,7 +78,8 @@ public struct GatewayServer: Sendable {
     }
 
     func buildApplication(
-        runtime: AgentRuntime, store: any SessionStore, onReady: @escaping @Sendable (Int) async -> Void
+        runtime: AgentRuntime, store: any SessionStore, sessions: FreshSessions? = nil,
+        onReady: @escaping @Sendable (Int) async -> Void
     ) -> (some ApplicationProtocol, ControlPlane) {
         let settings = options.settings
         // One authenticator, so HTTP and WebSocket share the failed-auth limiter (D1).
@@ -92,7 +94,7 @@ public struct GatewayServer: Sendable {
                 ? ChatCompletionsEndpoint(
                     runtime: runtime, runs: runs, keepAliveSeconds: settings.sseKeepAliveSeconds,
                     bodyTimeout: options.bodyTimeout, streamToolActivity: settings.streamToolActivity,
-                    authIsNone: settings.auth.mode == .none)
+                    authIsNone: settings.auth.mode == .none, sessions: sessions)
                 : nil,
             responses: settings.responsesEnabled
                 ? ResponsesEndpoint(

@@ -10,6 +10,8 @@ import SessionStore
 public struct RuntimeAssembly: Sendable {
     public let runtime: AgentRuntime
     public let store: SQLiteSessionStore
+    /// The store as the runtime uses it: knows the stateless sessions the gateway just created.
+    let sessions: FreshSessions
     /// Services to run for as long as the runtime is used, in start order (stopped in reverse).
     public let services: [any Service]
 
@@ -36,7 +38,8 @@ public struct RuntimeAssembly: Sendable {
         let providers = ProviderRegistry(
             config: config.models, environment: environment, client: httpClient.client, extra: extra, logger: logger)
         self.store = store
-        self.runtime = AgentRuntime(catalog: catalog, providers: providers, store: store, logger: logger)
+        self.sessions = FreshSessions(base: store)
+        self.runtime = AgentRuntime(catalog: catalog, providers: providers, store: sessions, logger: logger)
         self.services = services
     }
 
