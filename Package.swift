@@ -145,6 +145,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ModelProvidersTests",
+            dependencies: ["ModelProviders"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AgentRuntimeTests",
             dependencies: [
                 "AgentRuntime", "SessionStore", "GatewayConfig", "ModelProviders",

@@ -1,10 +1,10 @@
 /// A strict, allocation-light pull reader of one JSON document (RFC 8259) in contiguous bytes,
 /// for the hot paths: request bodies and upstream stream chunks.
 ///
-/// It accepts exactly standard JSON (no comments, no trailing commas, no leading zeros, no
-/// unpaired surrogates, at most 512 levels of nesting) and rejects anything else with
-/// `JSONReaderError`, so callers that need Foundation's error messages can fall back to
-/// `JSONDecoder` on failure. The bytes must stay valid while the reader is used: create it
+/// It accepts standard JSON plus what Foundation's `JSONDecoder` also accepts (a trailing comma
+/// before `}` or `]`), and rejects comments, leading zeros, unpaired surrogates and more than
+/// 512 levels of nesting with `JSONReaderError`, so callers that need Foundation's error
+/// messages can fall back to `JSONDecoder` on failure. The bytes must stay valid while the reader is used: create it
 /// inside `withUnsafeBytes` and never let it escape.
 public struct JSONReader {
     public enum Kind: Sendable { case object, array, string, number, bool, null }
@@ -101,7 +101,9 @@ public struct JSONReader {
             guard index < bytes.count else { throw error() }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
-                continue
+                skipWhitespace()
+                // A trailing comma before `}` is accepted, as JSONDecoder does.
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "}") else { continue }
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw error() }
             index += 1
@@ -127,7 +129,9 @@ public struct JSONReader {
             guard index < bytes.count else { throw error() }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
-                continue
+                skipWhitespace()
+                // A trailing comma before `]` is accepted, as JSONDecoder does.
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "]") else { continue }
             }
             guard bytes[index] == UInt8(ascii: "]") else { throw error() }
             index += 1
