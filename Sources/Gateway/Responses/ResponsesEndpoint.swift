@@ -7,6 +7,7 @@ import ModelProviders
 import NIOCore
 import NIOFoundationCompat
 import OpenAIWire
+import SessionStore
 import Synchronization
 
 /// `POST /v1/responses` (OpenResponses, Q1–Q4, B4): the same agent run as chat completions,
@@ -30,7 +31,8 @@ struct ResponsesEndpoint: Sendable {
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
         let (request, body) = try await BodyReader.read(
-            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout)
+            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout,
+            eventLoop: context.connection.channel.eventLoop)
         let prepared: Prepared
         do {
             prepared = try prepare(request, body: body)
@@ -80,7 +82,7 @@ struct ResponsesEndpoint: Sendable {
             parsed = try ChatCompletionRequest.parse(input.chatBody)
             agentRequest = try ChatCompletionsEndpoint.agentRequest(
                 parsed, headers: request.headers, catalog: runtime.catalog, sessionPrefix: "openresponses",
-                runId: "resp_" + UUID().uuidString.lowercased(), authIsNone: authIsNone, extraSystem: input.fileText)
+                runId: "resp_" + RandomID.uuidString(), authIsNone: authIsNone, extraSystem: input.fileText)
         } catch {
             throw Self.renamed(error)
         }
@@ -206,7 +208,7 @@ struct ResponseObject: Sendable {
     let model: String
     let createdAt: Int
     let echo: Echo
-    let messageId = "msg_" + UUID().uuidString.lowercased()
+    let messageId = "msg_" + RandomID.uuidString()
 
     init(prepared: ResponsesEndpoint.Prepared, createdAt: Int) {
         self.id = prepared.agentRequest.runId
@@ -274,7 +276,7 @@ struct ResponseObject: Sendable {
         for (i, call) in result.toolCalls.enumerated() {
             output.append(
                 Self.functionCallItem(
-                    call, itemId: callItemIds?[i] ?? "call_" + UUID().uuidString.lowercased(), status: "completed"))
+                    call, itemId: callItemIds?[i] ?? "call_" + RandomID.uuidString(), status: "completed"))
         }
         let status = result.finishReason == "length" ? "incomplete" : "completed"
         guard case .object(var object) = base(status: status, output: output, usage: Self.usage(result)) else {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import OpenAIWire
+import SessionStore
 
 /// Q4: one agent run as the Responses event stream — `event: <type>` + `data: <json>` per
 /// event: `response.created`, `response.in_progress`, the message item (added, content part
@@ -99,7 +100,7 @@ struct ResponsesStream: Sendable {
                     }
                     var callIds: [String] = []
                     for call in result.toolCalls {
-                        let itemId = "call_" + UUID().uuidString.lowercased()
+                        let itemId = "call_" + RandomID.uuidString()
                         callIds.append(itemId)
                         let index: JSONValue = .number(Double(outputIndex))
                         out += framer.event(

@@ -1,4 +1,5 @@
 import AgentRuntime
+import ModelProviders
 import Foundation
 
 /// What a streaming face receives while one agent run goes on.
@@ -42,9 +43,11 @@ enum RunEventPump {
                 if !Task.isCancelled { continuation.yield(.clientGone) }
             }
             if keepAliveSeconds > 0 {
+                let eventLoop = connection.channel.eventLoop
                 group.addTask {
                     while true {
-                        try await Task.sleep(for: .seconds(keepAliveSeconds))
+                        // An event-loop timer: removed on cancellation, unlike Task.sleep's.
+                        try await TimerSleep.sleep(for: .seconds(keepAliveSeconds), on: eventLoop)
                         continuation.yield(.tick)
                     }
                 }
