@@ -24,7 +24,7 @@ struct ChatCompletionsEndpoint: Sendable {
     var sessions: FreshSessions? = nil
 
     /// Everything a run needs, resolved from one request.
-    struct Prepared: Sendable {
+    struct Prepared: PreparedRun {
         var agentRequest: AgentRequest
         var model: String
         var stream: Bool
@@ -34,21 +34,8 @@ struct ChatCompletionsEndpoint: Sendable {
     }
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
-        let (request, body) = try await BodyReader.read(
-            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout,
-            eventLoop: context.connection.channel.eventLoop)
-        let prepared: Prepared
-        do {
-            prepared = try prepare(request, body: body)
-        } catch {
-            throw GatewayError.invalidRequest(error.message)
-        }
-        context.logger.debug(
-            "chat completion",
-            metadata: [
-                "run.id": "\(prepared.agentRequest.runId)", "agent.id": "\(prepared.agentRequest.agentId)",
-                "session.key": "\(prepared.agentRequest.sessionKey)", "stream": "\(prepared.stream)",
-            ])
+        let prepared = try await RunIntake.prepare(
+            request, context: context, bodyTimeout: bodyTimeout, endpoint: "chat completion", prepare)
         if prepared.stream {
             return streamResponse(prepared, connection: context.connection)
         }
@@ -109,7 +96,7 @@ struct ChatCompletionsEndpoint: Sendable {
         let result: AgentResult
         do {
             result = try await connection.cancelOnClose {
-                try await runs.track(agentRequest) { try await runtime.run(agentRequest) }
+                try await runs.run(runtime, agentRequest)
             }
         } catch {
             throw GatewayError.fromRun(error)
@@ -133,17 +120,11 @@ struct ChatCompletionsEndpoint: Sendable {
         let stream = ChatCompletionStream(
             runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
             streamToolActivity: streamToolActivity, connection: connection)
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "keep-alive",
-            ],
-            body: ResponseBody { [sessions = prepared.isNewSession ? sessions : nil] writer in
-                let key = prepared.agentRequest.sessionKey
-                sessions?.markNew(key)
-                defer { sessions?.forget(key) }
-                try await stream.write(to: &writer)
-                try await writer.finish(nil)
-            })
+        return RunIntake.eventStream { [sessions = prepared.isNewSession ? sessions : nil] writer in
+            let key = prepared.agentRequest.sessionKey
+            sessions?.markNew(key)
+            defer { sessions?.forget(key) }
+            try await stream.write(to: &writer)
+        }
     }
 }

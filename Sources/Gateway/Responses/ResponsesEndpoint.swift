@@ -20,45 +20,22 @@ struct ResponsesEndpoint: Sendable {
     var authIsNone = false
     let sessions = ResponseSessions()
 
-    struct Prepared: Sendable {
+    struct Prepared: PreparedRun {
         var agentRequest: AgentRequest
         var model: String
         var stream: Bool
         var user: String?
-        var previousResponseId: String?
         var echo: ResponseObject.Echo
     }
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
-        let (request, body) = try await BodyReader.read(
-            request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout,
-            eventLoop: context.connection.channel.eventLoop)
-        let prepared: Prepared
-        do {
-            prepared = try prepare(request, body: body)
-        } catch {
-            throw GatewayError.invalidRequest(error.message)
-        }
-        context.logger.debug(
-            "response",
-            metadata: [
-                "run.id": "\(prepared.agentRequest.runId)", "agent.id": "\(prepared.agentRequest.agentId)",
-                "session.key": "\(prepared.agentRequest.sessionKey)", "stream": "\(prepared.stream)",
-            ])
+        let prepared = try await RunIntake.prepare(
+            request, context: context, bodyTimeout: bodyTimeout, endpoint: "response", prepare)
         if prepared.stream {
             let stream = ResponsesStream(
                 runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
                 connection: context.connection, sessions: sessions)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache",
-                    .connection: "keep-alive",
-                ],
-                body: ResponseBody { writer in
-                    try await stream.write(to: &writer)
-                    try await writer.finish(nil)
-                })
+            return RunIntake.eventStream { writer in try await stream.write(to: &writer) }
         }
         return try await complete(prepared, connection: context.connection)
     }
@@ -98,7 +75,7 @@ struct ResponsesEndpoint: Sendable {
             tools: value["tools"]?.arrayValue ?? [], toolChoice: value["tool_choice"] ?? .string("auto"))
         return Prepared(
             agentRequest: agentRequest, model: parsed.model.flatMap { $0.isEmpty ? nil : $0 } ?? "openclaw",
-            stream: parsed.stream, user: user, previousResponseId: input.previousResponseId, echo: echo)
+            stream: parsed.stream, user: user, echo: echo)
     }
 
     /// Messages of the shared validation speak of chat-completions fields; say `input` here.
@@ -117,10 +94,8 @@ struct ResponsesEndpoint: Sendable {
         let agentRequest = prepared.agentRequest
         let object = ResponseObject(prepared: prepared, createdAt: Int(Date().timeIntervalSince1970))
         do {
-            let result = try await connection.cancelOnClose {
-                try await runs.track(agentRequest) { try await runtime.run(agentRequest) }
-            }
-            sessions.remember(prepared, sessionId: result.sessionId)
+            let result = try await connection.cancelOnClose { try await runs.run(runtime, agentRequest) }
+            sessions.remember(prepared)
             return Self.json(.ok, object.finished(result))
         } catch is CancellationError {
             throw CancellationError()
@@ -154,7 +129,7 @@ final class ResponseSessions: Sendable {
     private let state = Mutex(State())
     static let capacity = 10_000
 
-    func remember(_ prepared: ResponsesEndpoint.Prepared, sessionId: String?) {
+    func remember(_ prepared: ResponsesEndpoint.Prepared) {
         let record = Record(
             sessionKey: prepared.agentRequest.sessionKey, agentId: prepared.agentRequest.agentId, user: prepared.user)
         state.withLock { s in

@@ -77,7 +77,7 @@ struct ResponsesStream: Sendable {
                         lastWrite = .now
                     }
                 case .finished(let result):
-                    sessions.remember(prepared, sessionId: result.sessionId)
+                    sessions.remember(prepared)
                     var out = ""
                     var outputIndex = 0
                     let finalText = ResponseObject.text(of: result)
@@ -124,10 +124,8 @@ struct ResponsesStream: Sendable {
                             ])
                         outputIndex += 1
                     }
-                    var finished = result
-                    finished.text = text.isEmpty ? result.text : text
                     out += framer.event(
-                        "response.completed", ["response": object.finished(finished, callItemIds: callIds)])
+                        "response.completed", ["response": object.finished(result, callItemIds: callIds)])
                     out += SSE.done
                     try await writer.write(ByteBuffer(string: out))
                     break loop

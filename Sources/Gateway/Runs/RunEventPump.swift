@@ -27,8 +27,8 @@ enum RunEventPump {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    let result = try await runs.track(request) {
-                        try await runtime.run(request) { event in continuation.yield(.event(event)) }
+                    let result = try await runs.run(runtime, request) { event in
+                        continuation.yield(.event(event))
                     }
                     continuation.yield(.finished(result))
                 } catch is CancellationError {
