@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import GatewayConfig
 import Logging
 import ModelProviders
@@ -86,7 +85,7 @@ public final class AgentRuntime: Sendable {
             conversation: Self.chatMessages(from: history)
                 + [ChatMessage(role: .user, content: request.message, images: request.images)],
             transcript: [TranscriptMessage(role: .user, content: request.message)])
-        let text = TextAccumulator()
+        var text = RunText()
         var modelIndex = 0
         var pendingClientCalls: [ToolCall] = []
         var finishReason = "stop"
@@ -106,7 +105,7 @@ public final class AgentRuntime: Sendable {
                 logger.debug("model call", metadata: ["model": "\(ref)", "iteration": "\(run.iterations)"])
 
                 let response: ModelResponse
-                let callText = TextAccumulator()
+                var callStreamed = false
                 do {
                     let provider = try providers.provider(for: ref)
                     // While a tool_choice constraint is active, prose is held back (M7).
@@ -114,15 +113,15 @@ public final class AgentRuntime: Sendable {
                     response = try await provider.complete(modelRequest) { event in
                         switch event {
                         case .textDelta(let delta):
-                            let separator = callText.isEmpty && !text.isEmpty ? "\n\n" : ""
-                            _ = callText.append(delta)
+                            let startsCall = !callStreamed
+                            callStreamed = true
                             if holdBack { return }
-                            let all = text.append(separator + delta)
-                            try await onEvent(.assistantDelta(delta: separator + delta, text: all))
+                            let added = text.append(delta, newParagraph: startsCall)
+                            try await onEvent(.assistantDelta(delta: added, text: text.value))
                         }
                     }
                 } catch let error as ProviderError
-                    where error.isRetryable && callText.isEmpty && modelIndex + 1 < refs.count
+                    where error.isRetryable && !callStreamed && modelIndex + 1 < refs.count
                 {
                     let next = refs[modelIndex + 1].description
                     logger.warning(
@@ -136,8 +135,7 @@ public final class AgentRuntime: Sendable {
                 run.usage = run.usage + response.usage
                 run.model = ref.description
                 if request.toolChoice.isConstraint, !response.text.isEmpty {
-                    let separator = text.isEmpty ? "" : "\n\n"
-                    _ = text.append(separator + response.text)
+                    _ = text.append(response.text, newParagraph: true)
                 }
 
                 let calls = response.toolCalls
@@ -161,9 +159,8 @@ public final class AgentRuntime: Sendable {
                             call, ToolOutput("Not executed: the tool iteration limit was reached.", isError: true))
                     }
                     let notice = "[Stopped: the agent reached its limit of \(agent.maxToolIterations) tool iterations.]"
-                    let separator = text.isEmpty ? "" : "\n\n"
-                    let all = text.append(separator + notice)
-                    try await onEvent(.assistantDelta(delta: separator + notice, text: all))
+                    let added = text.append(notice, newParagraph: true)
+                    try await onEvent(.assistantDelta(delta: added, text: text.value))
                     logger.warning("tool iteration limit reached", metadata: ["limit": "\(agent.maxToolIterations)"])
                     break loop
                 }
@@ -341,19 +338,18 @@ extension ModelUsage {
     }
 }
 
-/// The assistant text streamed so far in one model call.
-final class TextAccumulator: Sendable {
-    private let text = Mutex("")
+/// The run's assistant text: the text of each model call, calls separated by a blank line.
+struct RunText {
+    private(set) var value = ""
 
-    func append(_ delta: String) -> String {
-        text.withLock {
-            $0 += delta
-            return $0
-        }
+    var isEmpty: Bool { value.isEmpty }
+
+    /// Appends `piece`; `newParagraph` starts another call's text. Returns what was added.
+    mutating func append(_ piece: String, newParagraph: Bool) -> String {
+        let added = newParagraph && !value.isEmpty ? "\n\n" + piece : piece
+        value += added
+        return added
     }
-
-    var isEmpty: Bool { text.withLock { $0.isEmpty } }
-    var value: String { text.withLock { $0 } }
 }
 
 /// Runs `body`, failing with `AgentError.timeout` after `seconds` (O3: the agent's timeout).
