@@ -248,6 +248,32 @@ struct ResponsesEndpointTests {
         }
     }
 
+    @Test("Q2/B4: input_file text goes to the extra system prompt; input_image data URLs reach the provider")
+    func filesAndImages() async throws {
+        try await Self.withResponses { gateway, upstream in
+            let file = Data("line one\nline two".utf8).base64EncodedString()
+            let png = Data([0x89, 0x50, 0x4E, 0x47]).base64EncodedString()
+            let body = #"""
+                {"input":[{"role":"user","content":[
+                  {"type":"input_text","text":"summarise"},
+                  {"type":"input_file","filename":"notes.txt","file_data":"data:text/plain;base64,\#(file)"},
+                  {"type":"input_image","image_url":"data:image/png;base64,\#(png)"}]}]}
+                """#
+            let r = try await Self.post(gateway, body)
+            #expect(r.status == 200)
+            let request = try #require(await upstream.recorder.requests.first)
+            #expect(request.systemPrompt.contains("[file notes.txt]\nline one\nline two"))
+            let parts = request.messages.last?["content"]?.arrayValue ?? []
+            #expect(parts.first?["text"]?.stringValue == "summarise")
+            #expect(parts.last?["image_url"]?["url"]?.stringValue == "data:image/png;base64,\(png)")
+
+            let pdf = #"{"input":[{"role":"user","content":[{"type":"input_file","file_data":"data:application/pdf;base64,JVBERg=="}]}]}"#
+            let refused = try await Self.post(gateway, pdf)
+            #expect(refused.status == 400)
+            #expect(refused.errorMessage?.hasPrefix("Invalid input_file") == true)
+        }
+    }
+
     @Test("D-1: x-openclaw-sender-is-owner is read on /v1/responses")
     func ownerHeader() async throws {
         try await Self.withResponses { gateway, upstream in
