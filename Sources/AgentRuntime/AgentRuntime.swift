@@ -34,10 +34,15 @@ public final class AgentRuntime: Sendable {
         self.logger = logger
     }
 
-    /// Runs one turn. `onEvent` is called in order, from the calling task.
-    /// - Throws: `AgentError`, `ProviderError`, `CancellationError`, or a store error.
+    /// Runs one turn. `onEvent` is called in order, from the task that runs the turn.
+    ///
+    /// The turn runs as `control`'s work (a child task it can stop), or in the calling task when
+    /// the caller already runs inside `control`. The agent's timeout is a stop of `control`.
+    /// - Throws: `AgentError`, `ProviderError`, `CancellationError`, a store error, or the
+    ///   reason `control` was stopped with.
     public func run(
-        _ request: AgentRequest, onEvent: @escaping @Sendable (AgentEvent) async throws -> Void = { _ in }
+        _ request: AgentRequest, control: RunControl = RunControl(),
+        onEvent: @escaping @Sendable (AgentEvent) async throws -> Void = { _ in }
     ) async throws -> AgentResult {
         guard let agent = catalog.agent(request.agentId) else {
             throw AgentError(.unknownAgent, "Unknown agent '\(request.agentId)'.")
@@ -48,11 +53,17 @@ public final class AgentRuntime: Sendable {
         logger[metadataKey: "agent.id"] = "\(agent.id)"
         let runLogger = logger
 
-        return try await lanes.withLane(request.sessionKey) {
-            try await withDeadline(seconds: agent.timeoutSeconds) {
-                try await self.runInLane(request, agent: agent, logger: runLogger, onEvent: onEvent)
+        let work: @Sendable () async throws -> AgentResult = {
+            try await self.lanes.withLane(request.sessionKey) {
+                let seconds = agent.timeoutSeconds
+                let deadline = control.stop(
+                    after: .seconds(seconds), AgentError(.timeout, "Agent run timed out after \(seconds)s."))
+                defer { deadline.cancel() }
+                return try await self.runInLane(request, agent: agent, logger: runLogger, onEvent: onEvent)
             }
         }
+        if control.isRunning { return try await work() }
+        return try await control.run(work)
     }
 
     private func runInLane(
@@ -73,7 +84,7 @@ public final class AgentRuntime: Sendable {
         let clientTools = Self.exposedClientTools(request)
         let clientNames = Set(clientTools.map(\.name))
         let agentTools = toolbox.offered(policy: agent.tools, senderIsOwner: senderIsOwner)
-            .filter { !clientNames.contains($0.name) }
+            .filter { !clientNames.contains($0.tool.name) }
         let toolDefinitions = agentTools.map(\.definition) + clientTools
         let skills = agent.publicMode ? [] : SkillsSnapshot.load(workspace: agent.workspace, only: agent.skills)
         var extraSystem = request.extraSystemPrompt
@@ -100,7 +111,7 @@ public final class AgentRuntime: Sendable {
                         skills: skills))
                 let modelRequest = ModelRequest(
                     model: ref.model, messages: [ChatMessage(role: .system, content: system)] + run.conversation,
-                    tools: toolDefinitions, sampling: request.sampling)
+                    tools: toolDefinitions, sampling: request.sampling, stream: request.streamsText)
                 if run.modelCalls == 0 { try await onEvent(.started(runId: request.runId, model: ref.description)) }
                 logger.debug("model call", metadata: ["model": "\(ref)", "iteration": "\(run.iterations)"])
 
@@ -174,7 +185,7 @@ public final class AgentRuntime: Sendable {
                     let output: ToolOutput
                     do {
                         output = try await toolbox.execute(
-                            call, offered: agentTools, senderIsOwner: senderIsOwner, context: context)
+                            call, offered: agentTools.map(\.tool), senderIsOwner: senderIsOwner, context: context)
                         try Task.checkCancellation()
                     } catch {
                         // The call may have had effects: record that it was cut short.
@@ -349,18 +360,5 @@ struct RunText {
         let added = newParagraph && !value.isEmpty ? "\n\n" + piece : piece
         value += added
         return added
-    }
-}
-
-/// Runs `body`, failing with `AgentError.timeout` after `seconds` (O3: the agent's timeout).
-func withDeadline<T: Sendable>(seconds: Int, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await TimerSleep.sleep(for: .seconds(seconds))
-            throw AgentError(.timeout, "Agent run timed out after \(seconds)s.")
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

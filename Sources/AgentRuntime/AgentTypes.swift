@@ -20,12 +20,15 @@ public struct AgentRequest: Sendable {
     /// Function tools the client offers (K1); a call to one ends the run with `tool_calls`.
     public var clientTools: [ToolDefinition]
     public var toolChoice: ClientToolChoice
+    /// Whether the caller renders text as it is generated. False when it only wants the finished
+    /// result (a non-stream HTTP answer): the provider may then answer in one piece.
+    public var streamsText: Bool
 
     public init(
         runId: String = "run_" + UUID().uuidString.lowercased(), agentId: String, sessionKey: String, message: String,
         images: [ImageInput] = [], extraSystemPrompt: String? = nil, channel: String = "webchat",
         senderIsOwner: Bool? = nil, sampling: SamplingParameters = SamplingParameters(),
-        clientTools: [ToolDefinition] = [], toolChoice: ClientToolChoice = .auto
+        clientTools: [ToolDefinition] = [], toolChoice: ClientToolChoice = .auto, streamsText: Bool = true
     ) {
         self.runId = runId
         self.agentId = agentId
@@ -38,6 +41,7 @@ public struct AgentRequest: Sendable {
         self.sampling = sampling
         self.clientTools = clientTools
         self.toolChoice = toolChoice
+        self.streamsText = streamsText
     }
 }
 

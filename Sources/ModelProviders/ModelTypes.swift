@@ -46,14 +46,26 @@ public struct ToolCall: Sendable, Equatable {
 
 /// A tool offered to the model.
 public struct ToolDefinition: Sendable, Equatable {
-    public var name: String
-    public var description: String
+    public let name: String
+    public let description: String
     /// JSON Schema of the arguments.
-    public var parameters: JSONValue
+    public let parameters: JSONValue
+    /// `{"description":…,"name":…,"parameters":…}`: the OpenAI `function` object, written once
+    /// (a run offers the same tools on every model call).
+    public let functionJSON: String
+
     public init(name: String, description: String, parameters: JSONValue) {
         self.name = name
         self.description = description
         self.parameters = parameters
+        var json = #"{"description":"#
+        ChunkEncoder.appendQuoted(description, to: &json)
+        json += #","name":"#
+        ChunkEncoder.appendQuoted(name, to: &json)
+        json += #","parameters":"#
+        parameters.appendJSON(to: &json)
+        json += "}"
+        self.functionJSON = json
     }
 }
 
@@ -87,16 +99,20 @@ public struct ModelRequest: Sendable {
     public var tools: [ToolDefinition]
     public var toolChoice: JSONValue?
     public var sampling: SamplingParameters
+    /// Whether text deltas are wanted as they are generated. When false nobody is listening to
+    /// them, and a provider may make one non-streamed call instead (cheaper on both ends).
+    public var stream: Bool
 
     public init(
         model: String, messages: [ChatMessage], tools: [ToolDefinition] = [], toolChoice: JSONValue? = nil,
-        sampling: SamplingParameters = SamplingParameters()
+        sampling: SamplingParameters = SamplingParameters(), stream: Bool = true
     ) {
         self.model = model
         self.messages = messages
         self.tools = tools
         self.toolChoice = toolChoice
         self.sampling = sampling
+        self.stream = stream
     }
 }
 

@@ -40,10 +40,10 @@ public struct OpenAICompatibleProvider: ModelProvider {
         var http = HTTPClientRequest(url: baseURL + "/chat/completions")
         http.method = .POST
         http.headers.add(name: "content-type", value: "application/json")
-        http.headers.add(name: "accept", value: "text/event-stream")
+        http.headers.add(name: "accept", value: request.stream ? "text/event-stream" : "application/json")
         if let apiKey, !apiKey.isEmpty { http.headers.add(name: "authorization", value: "Bearer \(apiKey)") }
         for (name, value) in headers { http.headers.replaceOrAdd(name: name, value: value) }
-        http.body = .bytes(ByteBuffer(data: JSONCoding.compactData(UpstreamChatRequest(request))))
+        http.body = .bytes(ByteBuffer(string: UpstreamChatBody.json(request)))
 
         let started = ContinuousClock.now
         let response: HTTPClientResponse
@@ -130,10 +130,10 @@ public struct OpenAICompatibleProvider: ModelProvider {
         _ body: HTTPClientResponse.Body, onEvent: (ModelStreamEvent) async throws -> Void
     ) async throws -> ModelResponse {
         let buffer = try await body.collect(upTo: Self.maxBufferedBody)
-        let chunk: UpstreamChunk
-        do {
-            chunk = try JSONDecoder().decode(UpstreamChunk.self, from: Data(buffer: buffer))
-        } catch {
+        let parsed = buffer.withUnsafeReadableBytes { bytes in
+            try? JSONReader.read(bytes) { reader throws(JSONReaderError) in try UpstreamChunk(reader: &reader) }
+        }
+        guard let chunk = parsed else {
             throw ProviderError(kind: .serverError, provider: id, message: "upstream sent an unreadable answer")
         }
         let choice = chunk.choices?.first

@@ -1,98 +1,58 @@
 import OpenAIWire
 
-/// The body sent to an OpenAI-compatible `/chat/completions` (D-10).
-struct UpstreamChatRequest: Encodable {
-    struct StreamOptions: Encodable {
-        var includeUsage = true
-        enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
-    }
-    struct Message: Encodable {
-        var role: String
-        var content: Content?
-        var toolCalls: [ToolCallOut]?
-        var toolCallId: String?
-        enum CodingKeys: String, CodingKey {
-            case role, content
-            case toolCalls = "tool_calls"
-            case toolCallId = "tool_call_id"
+/// The body sent to an OpenAI-compatible `/chat/completions` (D-10), written directly as
+/// compact JSON: it is built for every model call, and `JSONEncoder` spent more CPU on it (the
+/// tool schemas above all) than the rest of a request. Tool schemas come pre-written
+/// (`ToolDefinition.functionJSON`).
+enum UpstreamChatBody {
+    static func json(_ request: ModelRequest) -> String {
+        var out = #"{"model":"#
+        out.reserveCapacity(1024 + request.messages.reduce(0) { $0 + $1.content.utf8.count + 64 })
+        ChunkEncoder.appendQuoted(request.model, to: &out)
+        out += #","messages":["#
+        for (i, message) in request.messages.enumerated() {
+            if i > 0 { out += "," }
+            append(message, to: &out)
         }
-    }
-    enum Content: Encodable {
-        case text(String)
-        case parts([JSONValue])
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.singleValueContainer()
-            switch self {
-            case .text(let s): try c.encode(s)
-            case .parts(let p): try c.encode(p)
-            }
+        out += "]"
+        if request.stream {
+            out += #","stream":true,"stream_options":{"include_usage":true}"#
+        } else {
+            out += #","stream":false"#
         }
-    }
-    struct ToolCallOut: Encodable {
-        struct Function: Encodable {
-            var name: String
-            var arguments: String
-        }
-        var id: String
-        var type = "function"
-        var function: Function
-    }
-
-    var model: String
-    var messages: [Message]
-    var stream = true
-    var streamOptions = StreamOptions()
-    var tools: [JSONValue]?
-    var toolChoice: JSONValue?
-    var maxTokens: Int?
-    var temperature: Double?
-    var topP: Double?
-    var frequencyPenalty: Double?
-    var presencePenalty: Double?
-    var seed: Int?
-    var stop: [String]?
-    var responseFormat: JSONValue?
-
-    enum CodingKeys: String, CodingKey {
-        case model, messages, stream, tools, temperature, seed, stop
-        case streamOptions = "stream_options"
-        case toolChoice = "tool_choice"
-        case maxTokens = "max_tokens"
-        case topP = "top_p"
-        case frequencyPenalty = "frequency_penalty"
-        case presencePenalty = "presence_penalty"
-        case responseFormat = "response_format"
-    }
-
-    init(_ request: ModelRequest) {
-        self.model = request.model
-        self.messages = request.messages.map(Self.message)
         if !request.tools.isEmpty {
-            self.tools = request.tools.map { tool in
-                .object([
-                    "type": .string("function"),
-                    "function": .object([
-                        "name": .string(tool.name),
-                        "description": .string(tool.description),
-                        "parameters": tool.parameters,
-                    ]),
-                ])
+            out += #","tools":["#
+            for (i, tool) in request.tools.enumerated() {
+                if i > 0 { out += "," }
+                out += #"{"function":"# + tool.functionJSON + #","type":"function"}"#
             }
-            self.toolChoice = request.toolChoice
+            out += "]"
+            if let choice = request.toolChoice {
+                out += #","tool_choice":"#
+                choice.appendJSON(to: &out)
+            }
         }
         let s = request.sampling
-        self.maxTokens = s.maxTokens
-        self.temperature = s.temperature
-        self.topP = s.topP
-        self.frequencyPenalty = s.frequencyPenalty
-        self.presencePenalty = s.presencePenalty
-        self.seed = s.seed
-        self.stop = s.stop
-        self.responseFormat = s.responseFormat
+        if let v = s.maxTokens { out += #","max_tokens":\#(v)"# }
+        if let v = s.temperature { member("temperature", .number(v), to: &out) }
+        if let v = s.topP { member("top_p", .number(v), to: &out) }
+        if let v = s.frequencyPenalty { member("frequency_penalty", .number(v), to: &out) }
+        if let v = s.presencePenalty { member("presence_penalty", .number(v), to: &out) }
+        if let v = s.seed { out += #","seed":\#(v)"# }
+        if let v = s.stop { member("stop", .array(v.map(JSONValue.string)), to: &out) }
+        if let v = s.responseFormat { member("response_format", v, to: &out) }
+        out += "}"
+        return out
     }
 
-    private static func message(_ m: ChatMessage) -> Message {
-        var content: Content? = .text(m.content)
+    private static func member(_ key: String, _ value: JSONValue, to out: inout String) {
+        out += #",""# + key + #"":"#
+        value.appendJSON(to: &out)
+    }
+
+    private static func append(_ m: ChatMessage, to out: inout String) {
+        out += #"{"role":"#
+        ChunkEncoder.appendQuoted(m.role.rawValue, to: &out)
         if !m.images.isEmpty {
             var parts: [JSONValue] = []
             if !m.content.isEmpty { parts.append(.object(["type": .string("text"), "text": .string(m.content)])) }
@@ -100,16 +60,30 @@ struct UpstreamChatRequest: Encodable {
                 let url = "data:\(image.mimeType);base64,\(image.base64Data)"
                 parts.append(.object(["type": .string("image_url"), "image_url": .object(["url": .string(url)])]))
             }
-            content = .parts(parts)
-        } else if m.role == .assistant, !m.toolCalls.isEmpty, m.content.isEmpty {
-            content = nil
+            member("content", .array(parts), to: &out)
+        } else if !(m.role == .assistant && !m.toolCalls.isEmpty && m.content.isEmpty) {
+            out += #","content":"#
+            ChunkEncoder.appendQuoted(m.content, to: &out)
         }
-        return Message(
-            role: m.role.rawValue, content: content,
-            toolCalls: m.toolCalls.isEmpty
-                ? nil
-                : m.toolCalls.map { ToolCallOut(id: $0.id, function: .init(name: $0.name, arguments: $0.arguments)) },
-            toolCallId: m.toolCallId)
+        if !m.toolCalls.isEmpty {
+            out += #","tool_calls":["#
+            for (i, call) in m.toolCalls.enumerated() {
+                if i > 0 { out += "," }
+                out += #"{"function":{"arguments":"#
+                ChunkEncoder.appendQuoted(call.arguments, to: &out)
+                out += #","name":"#
+                ChunkEncoder.appendQuoted(call.name, to: &out)
+                out += #"},"id":"#
+                ChunkEncoder.appendQuoted(call.id, to: &out)
+                out += #","type":"function"}"#
+            }
+            out += "]"
+        }
+        if let id = m.toolCallId {
+            out += #","tool_call_id":"#
+            ChunkEncoder.appendQuoted(id, to: &out)
+        }
+        out += "}"
     }
 }
 

@@ -79,3 +79,22 @@ public enum TimerSleep {
         }
     }
 }
+
+/// A one-shot callback on an event loop's timer heap; `cancel` removes it.
+public struct EventLoopTimer: Sendable {
+    private let scheduled: Scheduled<Void>
+
+    /// Calls `fire` after `delay` on `eventLoop` (by default the calling thread's loop, or one of
+    /// the shared loops), unless cancelled first.
+    public init(after delay: Duration, on eventLoop: (any EventLoop)? = nil, _ fire: @escaping @Sendable () -> Void) {
+        let loop = eventLoop ?? HTTPClient.defaultEventLoopGroup.any()
+        let (seconds, attoseconds) = delay.components
+        scheduled = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+            fire()
+        }
+    }
+
+    public func cancel() {
+        scheduled.cancel()
+    }
+}

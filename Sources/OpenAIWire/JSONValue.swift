@@ -125,12 +125,47 @@ extension JSONValue {
         }
     }
 
-    /// Compact JSON text of this value.
+    /// Compact JSON text of this value, keys sorted (as `JSONCoding` writes it).
     public func jsonString() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
+        var out = ""
+        appendJSON(to: &out)
+        return out
+    }
+
+    /// Appends compact JSON of this value with sorted keys, written directly rather than
+    /// through `JSONEncoder` (request bodies and tool schemas are on the hot path). Integral
+    /// numbers are written as integers, as `encode(to:)` does; a non-finite number, which JSON
+    /// cannot hold, becomes `null`.
+    public func appendJSON(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let n):
+            if n.rounded() == n, abs(n) < 9.007_199_254_740_992e15 {
+                out += String(Int64(n))
+            } else if n.isFinite {
+                out += String(n)
+            } else {
+                out += "null"
+            }
+        case .string(let s): ChunkEncoder.appendQuoted(s, to: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.appendJSON(to: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            for (i, key) in members.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                ChunkEncoder.appendQuoted(key, to: &out)
+                out += ":"
+                members[key]!.appendJSON(to: &out)
+            }
+            out += "}"
+        }
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -16,8 +16,18 @@ public struct Toolbox: Sendable {
         ReadTool(), WriteTool(), EditTool(), ListTool(), ExecTool(), CurrentTimeTool(), SessionStatusTool(),
     ])
 
+    /// Each tool with its definition, built once (the schemas are written to JSON once too).
+    private let entries: [OfferedTool]
+
+    /// A tool a run may use, with its definition as offered to the model.
+    public struct OfferedTool: Sendable {
+        public let tool: any AgentTool
+        public let definition: ToolDefinition
+    }
+
     public init(tools: [any AgentTool]) {
         self.tools = tools
+        self.entries = tools.map { OfferedTool(tool: $0, definition: $0.definition) }
     }
 
     public func isOwnerOnly(_ name: String) -> Bool {
@@ -26,8 +36,9 @@ public struct Toolbox: Sendable {
 
     /// The tools a run may use: the agent's `tools.allow` (when set) minus `tools.deny`, and
     /// without owner-only tools when the sender is not the owner.
-    public func offered(policy: ToolPolicyConfig, senderIsOwner: Bool) -> [any AgentTool] {
-        tools.filter { tool in
+    public func offered(policy: ToolPolicyConfig, senderIsOwner: Bool) -> [OfferedTool] {
+        entries.filter { entry in
+            let tool = entry.tool
             if let allow = policy.allow, !allow.contains(tool.name) { return false }
             if policy.deny.contains(tool.name) { return false }
             if !senderIsOwner && isOwnerOnly(tool.name) { return false }

@@ -34,15 +34,18 @@ struct ChatCompletionsEndpoint: Sendable {
     }
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
-        let prepared = try await RunIntake.prepare(
-            request, context: context, bodyTimeout: bodyTimeout, endpoint: "chat completion", prepare)
-        if prepared.stream {
-            return streamResponse(prepared, connection: context.connection)
+        try await RunIntake.handle(connection: context.connection) { control in
+            let prepared = try await RunIntake.prepare(
+                request, context: context, control: control, bodyTimeout: bodyTimeout, endpoint: "chat completion",
+                prepare)
+            if prepared.stream {
+                return streamResponse(prepared, connection: context.connection)
+            }
+            let sessions = prepared.isNewSession ? self.sessions : nil
+            sessions?.markNew(prepared.agentRequest.sessionKey)
+            defer { sessions?.forget(prepared.agentRequest.sessionKey) }
+            return try await completeResponse(prepared, control: control)
         }
-        let sessions = prepared.isNewSession ? self.sessions : nil
-        sessions?.markNew(prepared.agentRequest.sessionKey)
-        defer { sessions?.forget(prepared.agentRequest.sessionKey) }
-        return try await completeResponse(prepared, connection: context.connection)
     }
 
     func prepare(_ request: Request, body: ByteBuffer) throws(RequestValidationError) -> Prepared {
@@ -85,22 +88,15 @@ struct ChatCompletionsEndpoint: Sendable {
             senderIsOwner: RequestTargeting.senderIsOwner(
                 header: headers.first(.openclawSenderIsOwner), scopes: headers.first(.openclawScopes),
                 authIsNone: authIsNone),
-            sampling: parsed.sampling, clientTools: clientTools.tools, toolChoice: clientTools.choice)
+            sampling: parsed.sampling, clientTools: clientTools.tools, toolChoice: clientTools.choice,
+            streamsText: parsed.stream)
     }
 
-    /// L1–L4: run to completion, then one JSON body. A client that leaves cancels the run (O2).
-    func completeResponse(_ prepared: Prepared, connection: ClientConnection) async throws -> Response {
-        let runtime = self.runtime
-        let runs = self.runs
+    /// L1–L4: run to completion, then one JSON body. Runs as `control`'s work, which a client
+    /// that leaves stops (O2).
+    func completeResponse(_ prepared: Prepared, control: RunControl) async throws -> Response {
         let agentRequest = prepared.agentRequest
-        let result: AgentResult
-        do {
-            result = try await connection.cancelOnClose {
-                try await runs.run(runtime, agentRequest)
-            }
-        } catch {
-            throw GatewayError.fromRun(error)
-        }
+        let result = try await runs.run(runtime, agentRequest, control: control)
         // K3: pending client tool calls; the content is the commentary, possibly "".
         let toolCalls = result.toolCalls.map { ChatToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) }
         let completion = ChatCompletion(

@@ -29,15 +29,17 @@ struct ResponsesEndpoint: Sendable {
     }
 
     func handle(_ request: Request, context: GatewayContext) async throws -> Response {
-        let prepared = try await RunIntake.prepare(
-            request, context: context, bodyTimeout: bodyTimeout, endpoint: "response", prepare)
-        if prepared.stream {
-            let stream = ResponsesStream(
-                runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
-                connection: context.connection, sessions: sessions)
-            return RunIntake.eventStream { writer in try await stream.write(to: &writer) }
+        try await RunIntake.handle(connection: context.connection) { control in
+            let prepared = try await RunIntake.prepare(
+                request, context: context, control: control, bodyTimeout: bodyTimeout, endpoint: "response", prepare)
+            if prepared.stream {
+                let stream = ResponsesStream(
+                    runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
+                    connection: context.connection, sessions: sessions)
+                return RunIntake.eventStream { writer in try await stream.write(to: &writer) }
+            }
+            return try await complete(prepared, control: control)
         }
-        return try await complete(prepared, connection: context.connection)
     }
 
     func prepare(_ request: Request, body: ByteBuffer) throws(RequestValidationError) -> Prepared {
@@ -89,12 +91,11 @@ struct ResponsesEndpoint: Sendable {
     }
 
     /// Q3: run to completion, then one `response` object; a failed run is 500 `status: failed`.
-    func complete(_ prepared: Prepared, connection: ClientConnection) async throws -> Response {
-        let (runtime, runs) = (self.runtime, self.runs)
-        let agentRequest = prepared.agentRequest
+    /// Runs as `control`'s work, which a client that leaves stops (O2).
+    func complete(_ prepared: Prepared, control: RunControl) async throws -> Response {
         let object = ResponseObject(prepared: prepared, createdAt: Int(Date().timeIntervalSince1970))
         do {
-            let result = try await connection.cancelOnClose { try await runs.run(runtime, agentRequest) }
+            let result = try await runs.run(runtime, prepared.agentRequest, control: control)
             sessions.remember(prepared)
             return Self.json(.ok, object.finished(result))
         } catch is CancellationError {

@@ -6,9 +6,9 @@ import Synchronization
 /// Agent runs in flight on every face (HTTP and WebSocket), by run id and session key, so
 /// `chat.abort` can stop any of them and `agent.wait` can wait for one (R5).
 ///
-/// A tracked run races its operation against an abort signal in one task group: aborting ends
-/// the signal, the group cancels the run (and with it the upstream model request), and the run
-/// throws `GatewayError.runAborted`. Finished runs keep a small outcome record for `agent.wait`.
+/// A tracked run is stopped through its `RunControl`: aborting stops the control with
+/// `GatewayError.runAborted`, which cancels the run (and with it the upstream model request).
+/// Finished runs keep a small outcome record for `agent.wait`.
 final class RunRegistry: Sendable {
     struct RunInfo: Sendable {
         var runId: String
@@ -31,7 +31,7 @@ final class RunRegistry: Sendable {
 
     private struct Active {
         var info: RunInfo
-        var abort: AsyncStream<Void>.Continuation
+        var control: RunControl
     }
 
     private struct State {
@@ -47,36 +47,21 @@ final class RunRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// Runs `operation` as the run of `request`, registered until it ends.
-    /// - Throws: what `operation` throws, or `GatewayError.runAborted` after `abort`.
+    /// Runs `operation` as the run of `request`, registered until it ends; `abort` stops `control`.
+    /// - Throws: what `operation` throws, or the reason `control` was stopped with
+    ///   (`GatewayError.runAborted` after `abort`).
     func track(
-        _ request: AgentRequest, _ operation: @escaping @Sendable () async throws -> AgentResult
+        _ request: AgentRequest, control: RunControl, _ operation: () async throws -> AgentResult
     ) async throws -> AgentResult {
         let info = RunInfo(
             runId: request.runId, sessionKey: request.sessionKey, agentId: request.agentId, startedAt: Date())
-        let (signal, abort) = AsyncStream.makeStream(of: Void.self)
-        state.withLock { $0.active[info.runId] = Active(info: info, abort: abort) }
-
+        state.withLock { $0.active[info.runId] = Active(info: info, control: control) }
         let result: Result<AgentResult, any Error>
         do {
-            result = .success(
-                try await withThrowingTaskGroup(of: AgentResult?.self) { group in
-                    group.addTask { try await operation() }
-                    group.addTask {
-                        for await _ in signal {}
-                        if Task.isCancelled { return nil }
-                        throw GatewayError.runAborted
-                    }
-                    defer { group.cancelAll() }
-                    while let next = try await group.next() {
-                        if let value = next { return value }
-                    }
-                    throw CancellationError()
-                })
+            result = .success(try await operation())
         } catch {
-            result = .failure(error)
+            result = .failure(control.stopReason ?? error)
         }
-        abort.finish()
         finish(info, result)
         return try result.get()
     }
@@ -111,14 +96,14 @@ final class RunRegistry: Sendable {
     @discardableResult
     func abort(runId: String) -> Bool {
         guard let active = state.withLock({ $0.active[runId] }) else { return false }
-        active.abort.finish()
+        active.control.stop(GatewayError.runAborted)
         return true
     }
 
     /// Aborts every run of a session; returns their ids.
     func abort(sessionKey: String) -> [String] {
         let runs = state.withLock { s in s.active.values.filter { $0.info.sessionKey == sessionKey } }
-        for run in runs { run.abort.finish() }
+        for run in runs { run.control.stop(GatewayError.runAborted) }
         return runs.map(\.info.runId).sorted()
     }
 

@@ -1,3 +1,4 @@
+import AgentRuntime
 import Hummingbird
 import ModelProviders
 import NIOCore
@@ -9,9 +10,12 @@ public enum BodyReader {
 
     /// Returns the request with its body collected (so it can still be watched for inbound
     /// close) and the bytes. A declared `Content-Length` over the limit is refused unread.
-    /// The timeout runs on `eventLoop`'s timer (the connection's), removed as soon as the body is in.
+    ///
+    /// Must run as `control`'s work: the timeout, an event-loop timer on `eventLoop` (the
+    /// connection's) removed as soon as the body is in, stops `control` with `bodyTimeout`.
     static func read(
-        _ request: Request, limit: Int, timeout: Duration = timeout, eventLoop: (any EventLoop)? = nil
+        _ request: Request, limit: Int, timeout: Duration = timeout, eventLoop: (any EventLoop)? = nil,
+        control: RunControl
     ) async throws -> (Request, ByteBuffer) {
         let lengths = request.headers[values: .contentLength]
         if let declared = lengths.first {
@@ -20,22 +24,14 @@ public enum BodyReader {
             }
             if n > limit { throw GatewayError.payloadTooLarge }
         }
-        return try await withThrowingTaskGroup(of: (Request, ByteBuffer).self) { group in
-            group.addTask {
-                var request = request
-                do {
-                    let buffer = try await request.collectBody(upTo: limit)
-                    return (request, buffer)
-                } catch is NIOTooManyBytesError {
-                    throw GatewayError.payloadTooLarge
-                }
-            }
-            group.addTask {
-                try await TimerSleep.sleep(for: timeout, on: eventLoop)
-                throw GatewayError.bodyTimeout
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        let timer = EventLoopTimer(after: timeout, on: eventLoop) { control.stop(GatewayError.bodyTimeout) }
+        defer { timer.cancel() }
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: limit)
+            return (request, buffer)
+        } catch is NIOTooManyBytesError {
+            throw GatewayError.payloadTooLarge
         }
     }
 }

@@ -43,7 +43,7 @@ final class ClientHalfCloseHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 }
 
-/// One per client connection: resumes the requests waiting for the connection to close.
+/// One per client connection: tells the requests in flight on it that it closed.
 ///
 /// Replaces a callback on the channel's close future per request, which would pile up on a
 /// keep-alive connection and cost a hop to the event loop each time.
@@ -51,40 +51,41 @@ final class CloseWatch: Sendable {
     private struct State: Sendable {
         var isClosed = false
         var nextId: UInt64 = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var callbacks: [UInt64: @Sendable () -> Void] = [:]
     }
     private let state = Mutex(State())
 
-    /// Returns when the connection closes, or when the calling task is cancelled.
-    func wait() async {
-        let id = state.withLock { s in
+    /// Calls `callback` once when the connection closes (at once, if it has). Returns the id
+    /// for `remove`.
+    @discardableResult
+    func onClose(_ callback: @escaping @Sendable () -> Void) -> UInt64 {
+        let id: UInt64? = state.withLock { s in
+            if s.isClosed { return nil }
             s.nextId += 1
+            s.callbacks[s.nextId] = callback
             return s.nextId
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { s in
-                    if s.isClosed || Task.isCancelled { return true }
-                    s.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { s in s.waiters.removeValue(forKey: id) }?.resume()
+        guard let id else {
+            callback()
+            return 0
         }
+        return id
+    }
+
+    func remove(_ id: UInt64) {
+        _ = state.withLock { $0.callbacks.removeValue(forKey: id) }
     }
 
     var isClosed: Bool { state.withLock { $0.isClosed } }
 
     fileprivate func closed() {
-        let waiters = state.withLock { s in
+        let callbacks = state.withLock { s in
             s.isClosed = true
-            let waiters = s.waiters
-            s.waiters = [:]
-            return waiters
+            let callbacks = s.callbacks
+            s.callbacks = [:]
+            return callbacks
         }
-        for waiter in waiters.values { waiter.resume() }
+        for callback in callbacks.values { callback() }
     }
 
     // MARK: Lookup by channel

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import AgentRuntime
 import NIOCore
 
 /// Per-request context: Hummingbird's core storage plus the socket peer (D5).
@@ -37,32 +38,21 @@ struct ClientConnection: Sendable {
         self.watch = CloseWatch.of(channel)
     }
 
-    /// Returns when the connection closes, or when the calling task is cancelled.
-    func waitForClose() async {
-        if let watch {
-            await watch.wait()
-            return
-        }
-        let (closed, continuation) = AsyncStream.makeStream(of: Void.self)
-        channel.closeFuture.whenComplete { _ in continuation.finish() }
-        for await _ in closed {}
+    /// Runs `body`; if the client disconnects meanwhile, `control` is stopped with
+    /// `CancellationError` (O2), which cancels the run and its upstream request.
+    func stopOnClose<T>(_ control: RunControl, _ body: () async throws -> T) async throws -> T {
+        try await onClose({ control.stop(CancellationError()) }, body)
     }
 
-    /// Runs `operation`, cancelling it if the client disconnects first.
-    /// - Throws: `CancellationError` when the client went away.
-    func cancelOnClose<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                await waitForClose()
-                if Task.isCancelled { return nil }
-                throw CancellationError()
-            }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let value = next { return value }
-            }
-            throw CancellationError()
+    /// Runs `body`, calling `closed` if the client disconnects meanwhile.
+    func onClose<T>(_ closed: @escaping @Sendable () -> Void, _ body: () async throws -> T) async throws -> T {
+        guard let watch else {
+            // Not a server connection (no `ClientHalfCloseHandler`): the close future, once.
+            channel.closeFuture.whenComplete { _ in closed() }
+            return try await body()
         }
+        let id = watch.onClose(closed)
+        defer { watch.remove(id) }
+        return try await body()
     }
 }

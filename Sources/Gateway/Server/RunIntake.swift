@@ -14,15 +14,35 @@ protocol PreparedRun: Sendable {
 /// The common front of the run endpoints (`/v1/chat/completions`, `/v1/responses`) and the
 /// common shape of their answers.
 enum RunIntake {
+    /// Runs one POST of a run endpoint as the work of one `RunControl`, stopped when the client
+    /// disconnects (O2): `body` reads the request (`prepare`), runs the agent with the same
+    /// control, and returns the response. Stops and run failures become `GatewayError`s.
+    static func handle(
+        connection: ClientConnection, _ body: @escaping @Sendable (RunControl) async throws -> Response
+    ) async throws -> Response {
+        let control = RunControl()
+        do {
+            return try await connection.stopOnClose(control) {
+                try await control.run { try await body(control) }
+            }
+        } catch let error as GatewayError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw GatewayError.fromRun(error)
+        }
+    }
+
     /// Reads the body on the connection's event loop (F1, F2), validates it into a run (400 on
-    /// failure) and logs what was resolved.
+    /// failure) and logs what was resolved. Runs as `control`'s work.
     static func prepare<P: PreparedRun>(
-        _ request: Request, context: GatewayContext, bodyTimeout: Duration, endpoint: String,
+        _ request: Request, context: GatewayContext, control: RunControl, bodyTimeout: Duration, endpoint: String,
         _ prepare: (Request, ByteBuffer) throws(RequestValidationError) -> P
     ) async throws -> P {
         let (request, body) = try await BodyReader.read(
             request, limit: GatewaySettings.maxBodyBytes, timeout: bodyTimeout,
-            eventLoop: context.connection.channel.eventLoop)
+            eventLoop: context.connection.channel.eventLoop, control: control)
         let prepared: P
         do throws(RequestValidationError) {
             prepared = try prepare(request, body)
@@ -57,11 +77,19 @@ enum RunIntake {
 }
 
 extension RunRegistry {
-    /// `runtime.run(request)`, registered so `chat.abort` can stop it.
+    /// `runtime.run(request)`, registered so `chat.abort` can stop it, stopped by `control`
+    /// (and after `timeout`, when given). Runs in the calling task when it already runs inside
+    /// `control`, else as `control`'s child task.
     func run(
-        _ runtime: AgentRuntime, _ request: AgentRequest,
+        _ runtime: AgentRuntime, _ request: AgentRequest, control: RunControl = RunControl(), timeout: Duration? = nil,
         onEvent: @escaping @Sendable (AgentEvent) async throws -> Void = { _ in }
     ) async throws -> AgentResult {
-        try await track(request) { try await runtime.run(request, onEvent: onEvent) }
+        let timer = timeout.map {
+            control.stop(after: $0, AgentError(.timeout, "Agent run timed out after \($0.milliseconds) ms."))
+        }
+        defer { timer?.cancel() }
+        return try await track(request, control: control) {
+            try await runtime.run(request, control: control, onEvent: onEvent)
+        }
     }
 }

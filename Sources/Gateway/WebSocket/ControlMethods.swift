@@ -230,9 +230,7 @@ struct ControlMethods: Sendable {
         let reporter = AgentRunReporter(runId: request.runId, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
-                try await runs.track(request) {
-                    try await Self.withTimeout(timeout) { try await runtime.run(request, onEvent: onEvent) }
-                }
+                try await runs.run(runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, onEvent: onEvent)
             }
             if let outcome = runs.finished(request.runId) {
                 Self.respondFinal(id, outcome: outcome, runId: request.runId, outbox: outbox)
@@ -306,9 +304,7 @@ struct ControlMethods: Sendable {
         let reporter = ChatRunReporter(runId: request.runId, sessionKey: sessionKey, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
-                try await runs.track(request) {
-                    try await Self.withTimeout(timeout) { try await runtime.run(request, onEvent: onEvent) }
-                }
+                try await runs.run(runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, onEvent: onEvent)
             }
         }
         guard started else { throw ErrorShape(code: ErrorCode.unavailable, "gateway is shutting down", retryable: true) }
@@ -317,24 +313,6 @@ struct ControlMethods: Sendable {
 
     /// The longest `timeout` a client may ask for: 30 days.
     static let maxTimeoutSeconds = 30 * 24 * 3600
-
-    /// Runs `body`, cancelling it and failing with `AgentError.timeout` once `timeout` has
-    /// passed (`chat.send` `timeoutMs`, `agent` `timeout`). Nil or zero: no limit beyond the
-    /// agent's own (O3).
-    static func withTimeout<T: Sendable>(
-        _ timeout: Duration?, _ body: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        guard let timeout, timeout > .zero else { return try await body() }
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw AgentError(.timeout, "Agent run timed out after \(timeout.milliseconds) ms.")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
-    }
 
     /// The agent for a run: explicit id, else the `agent:<id>:` prefix of the session key, else
     /// the default agent.
