@@ -92,37 +92,36 @@ public struct ChunkEncoder: Sendable {
             out.append("\"")
             return
         }
+        // Escapes are ASCII, so the runs between them are whole UTF-8 sequences: copy each
+        // run whole (multi-line text such as the system prompt is on the hot path).
         out.append("\"")
-        var start = text.unicodeScalars.startIndex
+        let utf8 = text.utf8
+        var start = utf8.startIndex
         var index = start
-        let scalars = text.unicodeScalars
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
+        while index != utf8.endIndex {
+            let byte = utf8[index]
             let escape: String?
-            switch scalar {
-            case "\"": escape = "\\\""
-            case "\\": escape = "\\\\"
-            case "\n": escape = "\\n"
-            case "\r": escape = "\\r"
-            case "\t": escape = "\\t"
-            case "\u{08}": escape = "\\b"
-            case "\u{0C}": escape = "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    escape = nil
-                }
+            switch byte {
+            case UInt8(ascii: "\""): escape = "\\\""
+            case UInt8(ascii: "\\"): escape = "\\\\"
+            case UInt8(ascii: "\n"): escape = "\\n"
+            case UInt8(ascii: "\r"): escape = "\\r"
+            case UInt8(ascii: "\t"): escape = "\\t"
+            case 0x08: escape = "\\b"
+            case 0x0C: escape = "\\f"
+            case ..<0x20:
+                let hex = String(byte, radix: 16)
+                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: escape = nil
             }
             if let escape {
-                out.unicodeScalars.append(contentsOf: scalars[start..<index])
+                out.append(contentsOf: Substring(utf8[start..<index]))
                 out.append(escape)
-                start = scalars.index(after: index)
+                start = utf8.index(after: index)
             }
-            index = scalars.index(after: index)
+            index = utf8.index(after: index)
         }
-        out.unicodeScalars.append(contentsOf: scalars[start..<scalars.endIndex])
+        out.append(contentsOf: Substring(utf8[start..<utf8.endIndex]))
         out.append("\"")
     }
 }

@@ -33,14 +33,15 @@ struct ChatCompletionsTests {
             let sent = try #require(await upstream.recorder.requests.first)
             #expect(sent.model == "echo")
             #expect(sent.authorization == "Bearer upstream-key")
-            #expect(sent.body["stream"]?.boolValue == true)
-            #expect(sent.body["stream_options"]?["include_usage"]?.boolValue == true)
+            // Nobody renders deltas of a non-stream answer: the upstream call is not streamed either.
+            #expect(sent.body["stream"]?.boolValue == false)
+            #expect(sent.body["stream_options"] == nil)
         }
     }
 
     @Test("seed curl (stream) sends role chunk, deltas, finish chunk and [DONE] (M1-M6)")
     func seedStream() async throws {
-        try await TestGateway.withUpstream { gateway, _ in
+        try await TestGateway.withUpstream { gateway, upstream in
             let r = try await gateway.request(headers: Self.seedHeaders, body: Self.seedStreamBody)
             #expect(r.status == 200)
             #expect(r.headers["content-type"].first == "text/event-stream; charset=utf-8")
@@ -61,6 +62,9 @@ struct ChatCompletionsTests {
             let last = try #require(chunks.last)
             #expect(last["choices"]?[0]?["finish_reason"]?.stringValue == "stop")
             #expect(!chunks.contains { $0["usage"] != nil })
+            let sent = try #require(await upstream.recorder.requests.first)
+            #expect(sent.body["stream"]?.boolValue == true)
+            #expect(sent.body["stream_options"]?["include_usage"]?.boolValue == true)
         }
     }
 

@@ -8,6 +8,7 @@ import Testing
         arguments: [
             "hello", "", "quote \" and backslash \\", "line\nbreak\r\ttab", "ctrl \u{01}\u{1F}\u{08}\u{0C}",
             "unicode é 漢字 🦀", "slash / and </script>", "\u{2028}\u{2029}", "emoji 👩‍👩‍👧 combining e\u{301}",
+            "crlf\r\nline é\n漢字\r\n🦀\"", "\n", "e\u{301}\n\u{301}",
         ])
     func identicalToEncoder(text: String) throws {
         let encoder = ChunkEncoder(id: "chatcmpl_x\"y", created: 1_700_000_000, model: "openclaw/ünï\\code")
@@ -17,6 +18,20 @@ import Testing
         // And it is valid JSON that round-trips the text.
         let json = try JSONValue.parse(Data(encoder.content(text).dropFirst(6).utf8))
         #expect(json["choices"]?[0]?["delta"]?["content"]?.stringValue == text)
+    }
+
+    @Test(
+        "JSONValue is written as JSONEncoder writes it: compact, sorted keys, integers without a fraction",
+        arguments: [
+            JSONValue.object([
+                "b": .array([.number(1), .number(-2.5), .number(1e21), .bool(true), .null]),
+                "a": .object(["z": .string("line\r\n\"q\" é"), "y": .object([:]), "x": .array([])]),
+                "type": .string("object"), "n": .number(0.1),
+            ]),
+            .string("plain"), .number(42), .array([.string("\u{01}"), .object(["k": .null])]),
+        ])
+    func jsonValueWriter(value: JSONValue) {
+        #expect(value.jsonString() == JSONCoding.compactString(value))
     }
 
     @Test("role, finish and usage chunks match the Codable shapes (M3, M6)")
