@@ -116,7 +116,7 @@ struct ChatCompletionsEndpoint: Sendable {
         let stream = ChatCompletionStream(
             runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
             streamToolActivity: streamToolActivity, connection: connection)
-        return RunIntake.eventStream { [sessions = prepared.isNewSession ? sessions : nil] writer in
+        return RunIntake.eventStream(connection: connection) { [sessions = prepared.isNewSession ? sessions : nil] writer in
             let key = prepared.agentRequest.sessionKey
             sessions?.markNew(key)
             defer { sessions?.forget(key) }

@@ -22,8 +22,10 @@ enum RunIntake {
     ) async throws -> Response {
         let control = RunControl()
         do {
-            return try await connection.stopOnClose(control) {
-                try await control.run { try await body(control) }
+            return try await withTaskExecutorPreference(EventLoopExecutor.of(connection.channel.eventLoop)) {
+                try await connection.stopOnClose(control) {
+                    try await control.run { try await body(control) }
+                }
             }
         } catch let error as GatewayError {
             throw error
@@ -61,16 +63,20 @@ enum RunIntake {
 
     /// A 200 `text/event-stream` response (M1) whose body `write` produces; the stream is
     /// finished after it.
+    /// Written on `connection`'s event loop (see `EventLoopExecutor`).
     static func eventStream(
-        _ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void
+        connection: ClientConnection, _ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void
     ) -> Response {
-        Response(
+        let executor = EventLoopExecutor.of(connection.channel.eventLoop)
+        return Response(
             status: .ok,
             headers: [
                 .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "keep-alive",
             ],
             body: ResponseBody { writer in
-                try await write(&writer)
+                try await withTaskExecutorPreference(executor) {
+                    try await write(&writer)
+                }
                 try await writer.finish(nil)
             })
     }
