@@ -47,11 +47,7 @@ public final class AgentRuntime: Sendable {
         guard let agent = catalog.agent(request.agentId) else {
             throw AgentError(.unknownAgent, "Unknown agent '\(request.agentId)'.")
         }
-        var logger = self.logger
-        logger[metadataKey: "run.id"] = "\(request.runId)"
-        logger[metadataKey: "session.key"] = "\(request.sessionKey)"
-        logger[metadataKey: "agent.id"] = "\(agent.id)"
-        let runLogger = logger
+        let runLogger = RunLogger(logger: logger, runId: request.runId, sessionKey: request.sessionKey, agentId: agent.id)
 
         let work: @Sendable () async throws -> AgentResult = {
             try await self.lanes.withLane(request.sessionKey) {
@@ -67,7 +63,7 @@ public final class AgentRuntime: Sendable {
     }
 
     private func runInLane(
-        _ request: AgentRequest, agent: ResolvedAgent, logger: Logger,
+        _ request: AgentRequest, agent: ResolvedAgent, logger: RunLogger,
         onEvent: @escaping @Sendable (AgentEvent) async throws -> Void
     ) async throws -> AgentResult {
         let history = try await store.history(sessionKey: request.sessionKey, limit: historyLimit)
@@ -113,7 +109,7 @@ public final class AgentRuntime: Sendable {
                     model: ref.model, messages: [ChatMessage(role: .system, content: system)] + run.conversation,
                     tools: toolDefinitions, sampling: request.sampling, stream: request.streamsText)
                 if run.modelCalls == 0 { try await onEvent(.started(runId: request.runId, model: ref.description)) }
-                logger.debug("model call", metadata: ["model": "\(ref)", "iteration": "\(run.iterations)"])
+                logger.log(.debug, "model call", metadata: ["model": "\(ref)", "iteration": "\(run.iterations)"])
 
                 let response: ModelResponse
                 var callStreamed = false
@@ -135,7 +131,8 @@ public final class AgentRuntime: Sendable {
                     where error.isRetryable && !callStreamed && modelIndex + 1 < refs.count
                 {
                     let next = refs[modelIndex + 1].description
-                    logger.warning(
+                    logger.log(
+                        .warning,
                         "model failed, trying fallback",
                         metadata: ["model": "\(ref)", "fallback": "\(next)", "error": "\(error)"])
                     try await onEvent(.modelFallback(from: ref.description, to: next, reason: error.message))
@@ -172,7 +169,7 @@ public final class AgentRuntime: Sendable {
                     let notice = "[Stopped: the agent reached its limit of \(agent.maxToolIterations) tool iterations.]"
                     let added = text.append(notice, newParagraph: true)
                     try await onEvent(.assistantDelta(delta: added, text: text.value))
-                    logger.warning("tool iteration limit reached", metadata: ["limit": "\(agent.maxToolIterations)"])
+                    logger.log(.warning, "tool iteration limit reached", metadata: ["limit": "\(agent.maxToolIterations)"])
                     break loop
                 }
                 if !agentCalls.isEmpty { run.iterations += 1 }
@@ -194,7 +191,8 @@ public final class AgentRuntime: Sendable {
                         throw error
                     }
                     run.recordResult(call, output)
-                    logger.debug(
+                    logger.log(
+                        .debug,
                         "tool call", metadata: ["tool": "\(call.name)", "tool.error": "\(output.isError)"])
                     try await onEvent(
                         .toolFinished(callId: call.id, name: call.name, isError: output.isError, output: output.text))
@@ -228,8 +226,8 @@ public final class AgentRuntime: Sendable {
             SessionTurn(
                 sessionKey: request.sessionKey, agentId: agent.id, messages: run.transcript,
                 usage: run.usage.storedUsage))
-        logger.info(
-            "run finished",
+        logger.log(
+            .debug, "run finished",
             metadata: [
                 "model": "\(run.model)", "usage.input": "\(run.usage.inputTokens)",
                 "usage.output": "\(run.usage.outputTokens)", "model.calls": "\(run.modelCalls)",
@@ -243,7 +241,7 @@ public final class AgentRuntime: Sendable {
     /// A run that executed tools and then failed (or was cancelled or timed out) still records
     /// what it did, so the transcript never hides a side effect. Runs without tool results
     /// store nothing (the turn is atomic).
-    private func storePartial(_ run: RunState, request: AgentRequest, agent: ResolvedAgent, logger: Logger) async {
+    private func storePartial(_ run: RunState, request: AgentRequest, agent: ResolvedAgent, logger: RunLogger) async {
         guard run.transcript.contains(where: { $0.role == .toolResult }) else { return }
         let turn = SessionTurn(
             sessionKey: request.sessionKey, agentId: agent.id, messages: run.transcript,
@@ -251,7 +249,7 @@ public final class AgentRuntime: Sendable {
         let store = self.store
         // Not cancelled with the run: the write must happen even when the client went away.
         let stored = await Task.detached { (try? await store.appendTurn(turn)) != nil }.value
-        logger.notice("run failed after tool calls; partial turn stored", metadata: ["stored": "\(stored)"])
+        logger.log(.notice, "run failed after tool calls; partial turn stored", metadata: ["stored": "\(stored)"])
     }
 
     /// The client tools the model is offered, after `tool_choice` (K2).
@@ -360,5 +358,25 @@ struct RunText {
         let added = newParagraph && !value.isEmpty ? "\n\n" + piece : piece
         value += added
         return added
+    }
+}
+
+/// The runtime's logger for one run: the run's ids are added to each message actually logged,
+/// not set on the logger up front (most runs log nothing at the configured level, and setting
+/// a handler's metadata re-renders it each time).
+struct RunLogger: Sendable {
+    let logger: Logger
+    let runId: String
+    let sessionKey: String
+    let agentId: String
+
+    func log(
+        _ level: Logger.Level, _ message: @autoclosure () -> Logger.Message,
+        metadata: @autoclosure () -> Logger.Metadata = [:]
+    ) {
+        logger.log(
+            level: level, message(),
+            metadata: ["run.id": "\(runId)", "session.key": "\(sessionKey)", "agent.id": "\(agentId)"]
+                .merging(metadata()) { $1 })
     }
 }
