@@ -238,6 +238,71 @@ missed need a leaner request path (fewer tasks and hops; a streaming path withou
 `AsyncStream` relay) rather than local fixes; the latency target is also bounded below by the
 durability floor.
 
+## Round 3: the request path after agent tools (branch `perf2`)
+
+Agent tools (issue 4) had made every request ~70% dearer: `perf` showed **20% of the
+gateway's CPU in `JSONEncoder` writing the seven tool schemas** into each upstream request
+body. Changes, each measured with `perf record -e cpu-clock`, `strace -c -f` and gateway CPU
+time from `/proc/<pid>/stat`:
+
+- **Upstream body written directly** (`UpstreamChatBody`): compact JSON appended to one
+  string; each tool's `function` object is written once when its `ToolDefinition` is made and
+  the built-in definitions are made once per process. `JSONValue.jsonString()` (the Anthropic
+  body, tool schemas) is a direct writer too, byte-identical to `JSONEncoder` with sorted keys
+  (tested). Escaping copies the runs between escapes instead of appending scalar by scalar.
+- **A non-stream answer makes a non-stream upstream call** (`AgentRequest.streamsText`,
+  `ModelRequest.stream`): nobody renders its deltas, so one JSON body replaces 50 SSE events
+  to frame, parse and relay. Streamed answers still stream upstream (tested both ways).
+- **One child task per request instead of four task groups (eight tasks).** `RunControl`
+  runs a request's work (body read, agent run) as the one child of a task group and cancels it
+  when stopped — by the body timeout or the agent's deadline (event-loop timers), by
+  `chat.abort`, or by the client's disconnect (a callback on the connection's close watch) —
+  and then throws the stop's reason. A stream's run uses the same control; the keep-alive
+  ticks are a repeated event-loop timer instead of a task.
+- **A request's tasks prefer its connection's event loop** (`EventLoopExecutor`, SE-0417
+  task executor preference). AsyncHTTPClient already picks an upstream connection on the
+  calling loop; now the resumption after the transcript commit (GRDB's writer thread) comes
+  back to the connection's loop too instead of to any loop. At one connection, per request:
+  `epoll_wait` 6 → 3, `write` 7 → 4, `read` 6 → 3.
+- The run's log metadata is added only to messages actually logged (setting it on the logger
+  re-rendered it three times per run), and "run finished" is logged at `debug`.
+
+Side by side in one session (old = main at 7ff49de with tools, new = this round; two
+alternating rounds each, same fake, same wrk; figures old → new):
+
+| | round 1 | round 2 |
+|---|---|---|
+| throughput, 64 connections (req/s) | 2,643 → 4,324 | 2,821 → 4,544 |
+| gateway CPU per request, 64 connections (µs) | 656 → 371 | 606 → 348 |
+| latency p50 / p99, 1 connection (ms) | 1.38 / 2.80 → 0.87 / 1.70 | 1.27 / 1.94 → 0.81 / 1.70 |
+
+**What the remaining misses are made of.**
+
+- *Latency at one connection* (+0.77 ms p50): a state directory on tmpfs takes off ~0.13 ms
+  (the commit's `fdatasync` and ~25 `pwrite`s of WAL frames); the rest is ~650 µs of gateway
+  CPU per request at one connection against ~350 µs under load — the difference is the cost
+  of three thread wake-ups per request on this VM (`finish_task_switch` and IRQ unlocks are
+  the top kernel symbols) plus GRDB's writer thread waking for each commit.
+- *Throughput* (0.064×): ~350 µs of CPU per request is spread over Hummingbird + NIO HTTP
+  parsing, AsyncHTTPClient (~12%, mostly the socket write), the transcript commit (~8% on
+  GRDB's writer, plus its `Date` formatting and `JSONEncoder` for message metadata), Swift
+  Concurrency bookkeeping (~10%) and the kernel's loopback TCP. 0.4× of 73k req/s would
+  leave ~40 µs of gateway CPU per request; no single part is that large, the sum is ~9×.
+- *Stalls at 2,000 streams*: 100k chunks/s need, per chunk, one read from the upstream socket
+  and one `writev` to the client's (the `writev` alone, loopback TCP delivery included, is
+  ~28% of the gateway's streaming profile, ~10 µs), plus AsyncHTTPClient re-arming its idle
+  read timer per chunk (~6%), the `AsyncStream` relay between the run and the response writer
+  (~12%) and JSON parse/encode. At ~34 µs per chunk that is 3.4 cores' worth; the fake and the
+  Python client share the same 2 cores. This target needs a streaming path of a few µs per
+  chunk — no task hop and no timer per chunk — which this round did not build.
+- *Memory per open stream* (83 KiB, target 20): `heaptrack` on 2,000 idle streams, peak heap
+  168 MB = 84 KiB per stream, of which **48 KiB is Swift async task frames** (the task
+  allocator's slabs: `runInLane` 7.4 KiB, `ChatCompletionStream.write` 7.4 KiB,
+  AsyncHTTPClient's `execute` 4.2 KiB, the provider 3 KiB, ~25 KiB across 97 other frames),
+  8 + 8 KiB of grown `ByteBuffer`s, and strings and arrays of the run. 20 KiB is below what
+  two suspended task stacks of this depth hold; it needs a stream that waits without a
+  suspended task (a state machine on the event loop) — not built.
+
 ### Before (same harness, commit 5247c3e, 2026-11-25 12:29 UTC, load average ~4)
 
 | metric | gateway | direct (fake) | ratio / added |
