@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A skill found at `<workspace>/skills/<folder>/SKILL.md` (V5).
 public struct Skill: Sendable, Equatable {
     public var name: String
@@ -13,6 +19,9 @@ public enum SkillsSnapshot {
     /// Skills in folder order; `only` (the agent's `skills` setting) keeps just those names.
     public static func load(workspace: String, only: [String]? = nil) -> [Skill] {
         let directory = workspace + "/skills"
+        // Most workspaces have no skills: one stat instead of Foundation's directory listing.
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return [] }
         guard let folders = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         var skills: [Skill] = []
         for folder in folders.sorted() where !folder.hasPrefix(".") {

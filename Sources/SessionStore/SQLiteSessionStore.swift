@@ -125,7 +125,8 @@ public final class SQLiteSessionStore: SessionStore {
                         WHERE id = ?
                         """
                 ).execute(arguments: [
-                    session.updatedAt, session.inputTokens, session.outputTokens, session.totalTokens, session.id,
+                    StoredDate.text(session.updatedAt), session.inputTokens, session.outputTokens, session.totalTokens,
+                    session.id,
                 ])
                 try Self.insert(records, sessionId: session.id, db)
                 return try Self.summary(db, session)
@@ -141,7 +142,8 @@ public final class SQLiteSessionStore: SessionStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                session.id, session.key, session.agentId, session.createdAt, session.updatedAt, session.inputTokens,
+                session.id, session.key, session.agentId, StoredDate.text(session.createdAt),
+                StoredDate.text(session.updatedAt), session.inputTokens,
                 session.outputTokens, session.totalTokens,
             ])
             try db.cachedStatement(
@@ -204,7 +206,7 @@ public final class SQLiteSessionStore: SessionStore {
             sql: "INSERT INTO message (sessionId, entryId, role, content, extra, createdAt) VALUES (?, ?, ?, ?, ?, ?)")
         for record in records {
             try statement.execute(arguments: [
-                sessionId, record.entryId, record.role, record.content, record.extra, record.createdAt,
+                sessionId, record.entryId, record.role, record.content, record.extra, StoredDate.text(record.createdAt),
             ])
         }
     }

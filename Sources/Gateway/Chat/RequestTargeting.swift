@@ -17,7 +17,7 @@ enum RequestTargeting {
     /// G2: `openclaw`, `openclaw/default`, `openclaw:<id>`, `openclaw/<id>`, `agent:<id>`
     /// (case-insensitive prefixes; ids lowercased).
     static func parseModel(_ model: String) -> ModelTarget {
-        let lowered = model.trimmingCharacters(in: .whitespaces).lowercased()
+        let lowered = model.trimmingWhitespace.lowercased()
         if lowered == "openclaw" || lowered == "openclaw/default" { return .defaultAgent }
         for prefix in ["openclaw:", "openclaw/", "agent:"] where lowered.hasPrefix(prefix) {
             let id = String(lowered.dropFirst(prefix.count))
@@ -30,7 +30,7 @@ enum RequestTargeting {
     static func normalizeHeaderAgentId(_ raw: String) -> String {
         var out = ""
         var lastWasDash = false
-        for scalar in raw.trimmingCharacters(in: .whitespaces).lowercased().unicodeScalars {
+        for scalar in raw.trimmingWhitespace.lowercased().unicodeScalars {
             let ok = ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
             if ok {
                 out.unicodeScalars.append(scalar)
@@ -47,8 +47,8 @@ enum RequestTargeting {
     static func resolveAgent(
         headerAgentId: String?, model: String?, catalog: AgentCatalog
     ) throws(RequestValidationError) -> String {
-        let header = headerAgentId?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        let model = model?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        let header = headerAgentId?.trimmingWhitespace.nilIfEmpty
+        let model = model?.trimmingWhitespace.nilIfEmpty
         let fromModel = model.map(parseModel)
         if fromModel == .notATarget, header == nil {
             throw RequestValidationError(invalidModel)
@@ -72,11 +72,11 @@ enum RequestTargeting {
     static func resolveSessionKey(
         header: String?, user: String?, agentId: String, prefix: String
     ) throws(RequestValidationError) -> String {
-        if let key = header?.trimmingCharacters(in: .whitespaces).nilIfEmpty {
+        if let key = header?.trimmingWhitespace.nilIfEmpty {
             if isReserved(key) { throw RequestValidationError(reservedSessionKey) }
             return key
         }
-        if let user = user?.trimmingCharacters(in: .whitespaces).nilIfEmpty {
+        if let user = user?.trimmingWhitespace.nilIfEmpty {
             return "agent:\(agentId):\(prefix)-user:\(user)".lowercased()
         }
         return "agent:\(agentId):\(prefix):\(RandomID.uuidString())"
@@ -84,8 +84,8 @@ enum RequestTargeting {
 
     /// Whether `resolveSessionKey` makes up a fresh key for these inputs (no header, no `user`).
     static func isStateless(header: String?, user: String?) -> Bool {
-        header?.trimmingCharacters(in: .whitespaces).nilIfEmpty == nil
-            && user?.trimmingCharacters(in: .whitespaces).nilIfEmpty == nil
+        header?.trimmingWhitespace.nilIfEmpty == nil
+            && user?.trimmingWhitespace.nilIfEmpty == nil
     }
 
     /// H3: `subagent:`, `cron:`, `acp:` and their `agent:<id>:` scoped forms.
@@ -102,12 +102,12 @@ enum RequestTargeting {
 
     /// H5: `x-openclaw-message-channel`, trimmed and lowercased; `webchat` by default.
     static func channel(_ header: String?) -> String {
-        header?.trimmingCharacters(in: .whitespaces).lowercased().nilIfEmpty ?? "webchat"
+        header?.trimmingWhitespace.lowercased().nilIfEmpty ?? "webchat"
     }
 
     /// D-1, U3: `true`/`false` (trimmed, case-insensitive); anything else is absent.
     static func senderIsOwner(_ header: String?) -> Bool? {
-        switch header?.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch header?.trimmingWhitespace.lowercased() {
         case "true": true
         case "false": false
         default: nil
@@ -120,11 +120,25 @@ enum RequestTargeting {
     static func senderIsOwner(header: String?, scopes: String?, authIsNone: Bool) -> Bool? {
         if let explicit = senderIsOwner(header) { return explicit }
         guard authIsNone, let scopes else { return nil }
-        let list = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let list = scopes.split(separator: ",").map { $0.trimmingWhitespace }
         return list.contains("operator.admin")
     }
 }
 
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension StringProtocol {
+    /// `trimmingCharacters(in: .whitespaces)` (Unicode space separators and tab), with the
+    /// usual case — nothing to trim — answered without the trip through `NSString`: headers and
+    /// `model` are trimmed on every request.
+    var trimmingWhitespace: String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return "" }
+        if !isSpace(first) && !isSpace(last) { return String(self) }
+        return trimmingCharacters(in: .whitespaces)
+    }
 }
