@@ -9,35 +9,33 @@ import Synchronization
 /// request thus costs one child task, however many ways it can be stopped — no watcher task
 /// per timeout or per disconnect.
 ///
-/// A face that must keep working while the run goes on (an SSE stream writing chunks) runs
-/// the work in its own child task inside `adopt`, and learns of a stop through `onStop`.
+/// The work can stop its own run too: `RunStop.current` is bound to `stop` while it runs (an
+/// upstream that goes silent, see `UpstreamIdleWatch`).
 public final class RunControl: Sendable {
     private struct State: Sendable {
         var reason: (any Error)?
         var running = false
         var ended = false
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiter: CheckedContinuation<Bool, Never>?
+        /// Wakes `waiter` for a tick; cancelled when the work stops or ends.
+        var tickTimer: EventLoopTimer?
     }
     private let state = Mutex(State())
-    private let onStop: @Sendable (any Error) -> Void
 
-    /// `onStop` is called once, on the first `stop` before the work ends.
-    public init(onStop: @escaping @Sendable (any Error) -> Void = { _ in }) {
-        self.onStop = onStop
-    }
+    public init() {}
 
     /// Stops the work: it is cancelled and `run` throws `reason`. The first stop wins; a stop
     /// after the work ended does nothing.
     public func stop(_ reason: any Error) {
-        let (accepted, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard s.reason == nil, !s.ended else { return (false, nil) }
+        let (accepted, waiter, timer) = state.withLock { s -> (Bool, CheckedContinuation<Bool, Never>?, EventLoopTimer?) in
+            guard s.reason == nil, !s.ended else { return (false, nil, nil) }
             s.reason = reason
-            defer { s.waiter = nil }
-            return (true, s.waiter)
+            defer { (s.waiter, s.tickTimer) = (nil, nil) }
+            return (true, s.waiter, s.tickTimer)
         }
         guard accepted else { return }
-        waiter?.resume()
-        onStop(reason)
+        timer?.cancel()
+        waiter?.resume(returning: true)
     }
 
     /// Why the work was stopped, if it was.
@@ -45,7 +43,7 @@ public final class RunControl: Sendable {
         state.withLock { $0.reason }
     }
 
-    /// True while `run` or `adopt` executes the work (the work's own callees may then arm
+    /// True while `run` executes the work (the work's own callees may then arm
     /// deadlines on this control instead of starting another child task).
     public var isRunning: Bool {
         state.withLock { $0.running && !$0.ended }
@@ -57,15 +55,21 @@ public final class RunControl: Sendable {
     }
 
     /// Runs `operation` in a child task that `stop` cancels; waits for it.
+    ///
+    /// With `tickEvery`, the waiting task calls `onTick` each time that interval passes while
+    /// the work goes on (an event-loop timer, no extra task): an SSE stream's keep-alive.
     /// - Throws: the stop's reason when stopped (unless the work finished anyway), else what
     ///   `operation` throws. Cancelling the calling task stops the work with `CancellationError`.
-    public func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    public func run<T: Sendable>(
+        tickEvery tick: Duration? = nil, onTick: () async -> Void = {},
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         begin()
         let outcome = await withTaskGroup(of: Result<T, any Error>.self) { group in
             group.addTask {
                 let result: Result<T, any Error>
                 do {
-                    result = .success(try await operation())
+                    result = .success(try await RunStop.$current.withValue({ self.stop($0) }, operation: operation))
                 } catch {
                     result = .failure(error)
                 }
@@ -73,7 +77,9 @@ public final class RunControl: Sendable {
                 return result
             }
             await withTaskCancellationHandler {
-                await self.waitForStopOrEnd()
+                while await !self.waitForStopOrEnd(tickAfter: tick) {
+                    await onTick()
+                }
             } onCancel: {
                 self.stop(CancellationError())
             }
@@ -84,19 +90,6 @@ public final class RunControl: Sendable {
         return try outcome.get()
     }
 
-    /// Runs `operation` in the calling task, marked as this control's work. The caller handles
-    /// stops (through `onStop`) by cancelling the task it runs this in.
-    public func adopt<T>(_ operation: () async throws -> T) async throws -> T {
-        begin()
-        defer { end() }
-        do {
-            return try await operation()
-        } catch {
-            if let reason = stopReason { throw reason }
-            throw error
-        }
-    }
-
     private func begin() {
         state.withLock { s in
             precondition(!s.running, "a RunControl runs one piece of work")
@@ -105,22 +98,35 @@ public final class RunControl: Sendable {
     }
 
     private func end() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let (waiter, timer) = state.withLock { s -> (CheckedContinuation<Bool, Never>?, EventLoopTimer?) in
             s.ended = true
-            defer { s.waiter = nil }
-            return s.waiter
+            defer { (s.waiter, s.tickTimer) = (nil, nil) }
+            return (s.waiter, s.tickTimer)
         }
-        waiter?.resume()
+        timer?.cancel()
+        waiter?.resume(returning: true)
     }
 
-    private func waitForStopOrEnd() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// True once the work is stopped or has ended; false when `tickAfter` passed first.
+    private func waitForStopOrEnd(tickAfter tick: Duration?) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let now = state.withLock { s in
                 if s.reason != nil || s.ended { return true }
                 s.waiter = continuation
                 return false
             }
-            if now { continuation.resume() }
+            if now {
+                continuation.resume(returning: true)
+            } else if let tick {
+                let timer = EventLoopTimer(after: tick) { [self] in
+                    let waiter = state.withLock { s in
+                        defer { s.waiter = nil }
+                        return s.waiter
+                    }
+                    waiter?.resume(returning: false)
+                }
+                state.withLock { $0.tickTimer = timer }
+            }
         }
     }
 }

@@ -17,6 +17,8 @@ public struct AnthropicProvider: ModelProvider {
     let headers: [String: String]
     let client: HTTPClient
     let headTimeout: TimeAmount
+    /// Silence allowed while waiting for the response (head or body bytes) inside a run.
+    let idleTimeout: TimeAmount
     /// `max_tokens` is required by the API; used when the request sets none.
     let defaultMaxTokens: Int
     let logger: Logger
@@ -25,7 +27,8 @@ public struct AnthropicProvider: ModelProvider {
 
     public init(
         id: String, baseURL: String, apiKey: String?, headers: [String: String] = [:], client: HTTPClient,
-        headTimeout: TimeAmount = .seconds(300), defaultMaxTokens: Int = 4096, logger: Logger
+        headTimeout: TimeAmount = .seconds(300), idleTimeout: TimeAmount = .seconds(120), defaultMaxTokens: Int = 4096,
+        logger: Logger
     ) {
         self.id = id
         var base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -35,6 +38,7 @@ public struct AnthropicProvider: ModelProvider {
         self.headers = headers
         self.client = client
         self.headTimeout = headTimeout
+        self.idleTimeout = idleTimeout
         self.defaultMaxTokens = defaultMaxTokens
         self.logger = logger
     }
@@ -51,6 +55,8 @@ public struct AnthropicProvider: ModelProvider {
         for (name, value) in headers { http.headers.replaceOrAdd(name: name, value: value) }
         http.body = .bytes(ByteBuffer(string: Self.body(request, defaultMaxTokens: defaultMaxTokens).jsonString()))
 
+        let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, eventLoop: client.eventLoopGroup.any())
+        defer { watch?.stop() }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(http, timeout: headTimeout, logger: logger)
@@ -70,7 +76,7 @@ public struct AnthropicProvider: ModelProvider {
             throw failure
         }
         do {
-            return try await readStream(response.body, onEvent: onEvent)
+            return try await readStream(response.body, watch: watch, onEvent: onEvent)
         } catch let error as ProviderError {
             throw error
         } catch is CancellationError {
@@ -81,11 +87,12 @@ public struct AnthropicProvider: ModelProvider {
     }
 
     private func readStream(
-        _ body: HTTPClientResponse.Body, onEvent: (ModelStreamEvent) async throws -> Void
+        _ body: HTTPClientResponse.Body, watch: UpstreamIdleWatch?, onEvent: (ModelStreamEvent) async throws -> Void
     ) async throws -> ModelResponse {
         var decoder = SSEDecoder()
         var state = StreamState()
         streaming: for try await buffer in body {
+            watch?.touch()
             for event in decoder.feed(buffer.readableBytesView) {
                 guard try await handle(event, &state, onEvent) else { break streaming }
             }

@@ -8,9 +8,12 @@ import ServiceLifecycle
 public struct HTTPClientService: Service {
     public let client: HTTPClient
 
-    public init(connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(120)) {
+    public init(connectTimeout: TimeAmount = .seconds(10)) {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
+        // No read timeout: AsyncHTTPClient would re-arm a timer on every read of every stream.
+        // Providers watch for silence themselves (`UpstreamIdleWatch`), and every call has a
+        // deadline for its response head.
+        configuration.timeout = .init(connect: connectTimeout, read: nil)
         // One upstream connection per in-flight stream: a low limit would queue streams silently.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 8192
         configuration.decompression = .disabled

@@ -16,6 +16,8 @@ public struct OpenAICompatibleProvider: ModelProvider {
     let client: HTTPClient
     /// Time allowed until the response head arrives.
     let headTimeout: TimeAmount
+    /// Silence allowed while waiting for the response (head or body bytes) inside a run.
+    let idleTimeout: TimeAmount
     let logger: Logger
 
     /// Upper bound on an error body or a non-stream answer we will read.
@@ -23,7 +25,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
 
     public init(
         id: String, baseURL: String, apiKey: String?, headers: [String: String] = [:], client: HTTPClient,
-        headTimeout: TimeAmount = .seconds(300), logger: Logger
+        headTimeout: TimeAmount = .seconds(300), idleTimeout: TimeAmount = .seconds(120), logger: Logger
     ) {
         self.id = id
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -31,6 +33,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
         self.headers = headers
         self.client = client
         self.headTimeout = headTimeout
+        self.idleTimeout = idleTimeout
         self.logger = logger
     }
 
@@ -46,6 +49,8 @@ public struct OpenAICompatibleProvider: ModelProvider {
         http.body = .bytes(ByteBuffer(string: UpstreamChatBody.json(request)))
 
         let started = ContinuousClock.now
+        let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, eventLoop: client.eventLoopGroup.any())
+        defer { watch?.stop() }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(http, timeout: headTimeout, logger: logger)
@@ -71,7 +76,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
         do {
             if contentType.contains("text/event-stream") {
-                return try await readStream(response.body, onEvent: onEvent)
+                return try await readStream(response.body, watch: watch, onEvent: onEvent)
             }
             return try await readWhole(response.body, onEvent: onEvent)
         } catch let error as ProviderError {
@@ -84,7 +89,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
     }
 
     private func readStream(
-        _ body: HTTPClientResponse.Body, onEvent: (ModelStreamEvent) async throws -> Void
+        _ body: HTTPClientResponse.Body, watch: UpstreamIdleWatch?, onEvent: (ModelStreamEvent) async throws -> Void
     ) async throws -> ModelResponse {
         var decoder = SSEDecoder()
         var text = ""
@@ -118,6 +123,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
         }
 
         streaming: for try await buffer in body {
+            watch?.touch()
             for event in decoder.feed(buffer.readableBytesView) {
                 guard try await handle(event) else { break streaming }
             }

@@ -35,6 +35,7 @@ public struct ProviderRegistry: Sendable {
             let key = p.apiKey.map { Self.expand($0, environment) } ?? builtins[id]?.keyVar.flatMap { environment[$0] }
             let headers = p.headers.mapValues { Self.expand($0, environment) }
             let timeout = p.timeoutSeconds.map { TimeAmount.milliseconds(Int64($0 * 1000)) } ?? .seconds(300)
+            let idle = p.timeoutSeconds.map { TimeAmount.milliseconds(Int64($0 * 1000)) } ?? .seconds(120)
             let builtinURL = id == "anthropic" ? Self.anthropicURL : builtins[id]?.url
             let builtinKey = id == "anthropic" ? environment["ANTHROPIC_API_KEY"] : nil
             guard let baseURL = p.baseUrl ?? builtinURL else { continue }
@@ -42,11 +43,11 @@ public struct ProviderRegistry: Sendable {
             case .openaiCompletions:
                 providers[id] = OpenAICompatibleProvider(
                     id: id, baseURL: baseURL, apiKey: key, headers: headers, client: client, headTimeout: timeout,
-                    logger: logger)
+                    idleTimeout: idle, logger: logger)
             case .anthropicMessages:
                 providers[id] = AnthropicProvider(
                     id: id, baseURL: baseURL, apiKey: key ?? builtinKey, headers: headers, client: client,
-                    headTimeout: timeout, defaultMaxTokens: p.models.compactMap(\.maxTokens).first ?? 4096,
+                    headTimeout: timeout, idleTimeout: idle, defaultMaxTokens: p.models.compactMap(\.maxTokens).first ?? 4096,
                     logger: logger)
             }
         }

@@ -135,6 +135,32 @@ struct RunBehaviourTests {
         }
     }
 
+    @Test("an upstream that goes silent for the provider's timeoutSeconds ends the run with 504 and is closed")
+    func upstreamIdleTimeout() async throws {
+        try await FakeUpstream.with { upstream in
+            // `stall` streams one chunk, then sends nothing for 2 s.
+            let config = TestGateway.config(upstream: upstream, model: "fake/stall").replacingOccurrences(
+                of: #"apiKey: "upstream-key""#, with: #"apiKey: "upstream-key", timeoutSeconds: 0.4"#)
+            try await TestGateway.with(config: config) { gateway in
+                async let whole = gateway.chat(chatBody("x"))
+                async let streamed = gateway.stream(chatBody("x", stream: true))
+                let r = try await whole
+                #expect(r.status == 504)
+                #expect(r.errorMessage == "upstream provider timeout")
+
+                let (s, events) = try await streamed
+                #expect(s.status == 200)
+                #expect(s.body.contains("partial"))
+                #expect(events.contains { $0.contains("upstream provider timeout") })
+                #expect(!s.body.contains("tick"))
+                #expect(events.last == "[DONE]")
+                // Both upstream requests were closed, not read to the end.
+                #expect(await eventually { await upstream.recorder.abandoned == 2 })
+                #expect(await upstream.recorder.completed == 0)
+            }
+        }
+    }
+
     @Test("a silent run gets ': ping' comments on the stream (D-4)")
     func keepAlivePings() async throws {
         try await FakeUpstream.with { upstream in

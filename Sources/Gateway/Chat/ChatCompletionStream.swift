@@ -4,12 +4,13 @@ import Hummingbird
 import ModelProviders
 import NIOCore
 import OpenAIWire
+import NIOConcurrencyHelpers
 
 /// Writes one agent run as `chat.completion.chunk` events (M1–M8, D-4).
 ///
-/// `RunEventPump` runs the turn in a child task; this task writes each item as it arrives
-/// (every write is flushed) and adds `: ping` after silence. When the client's connection
-/// closes, leaving the pump cancels the run and its upstream request.
+/// Each text delta is written (and flushed) by the run's task as it arrives from the model
+/// (`RunStreaming`); `: ping` follows silence. When the client's connection closes, the run
+/// and its upstream request are cancelled.
 struct ChatCompletionStream: Sendable {
     let runtime: AgentRuntime
     let runs: RunRegistry
@@ -18,68 +19,47 @@ struct ChatCompletionStream: Sendable {
     let streamToolActivity: Bool
     let connection: ClientConnection
 
-    func write(to writer: inout any ResponseBodyWriter) async throws {
+    func write(to output: EventStreamOutput) async throws {
         let chunks = ChunkEncoder(
             id: prepared.agentRequest.runId, created: Int(Date().timeIntervalSince1970), model: prepared.model)
-        try await RunEventPump.pump(
+        // M3: the role chunk goes out at once.
+        try await output.write(chunks.role())
+        let streamedText = NIOLockedValueBox(false)
+        let streamToolActivity = self.streamToolActivity
+        let outcome = try await RunStreaming.run(
             runtime: runtime, runs: runs, request: prepared.agentRequest, connection: connection,
-            keepAliveSeconds: keepAliveSeconds
-        ) { items in
-            // M3: the role chunk goes out at once.
-            try await writer.write(Self.buffer(chunks.role()))
-            var streamedText = false
-            var lastWrite = ContinuousClock.now
-            loop: for await item in items {
-                switch item {
-                case .event(.assistantDelta(let delta, _)):
-                    guard !delta.isEmpty else { continue }
-                    streamedText = true
-                    try await writer.write(Self.buffer(chunks.content(delta)))
-                    lastWrite = .now
-                case .event(.toolStarted(let id, let name, let arguments)) where streamToolActivity:
-                    try await writer.write(
-                        Self.buffer(ToolActivity.started(callId: id, name: name, arguments: arguments)))
-                    lastWrite = .now
-                case .event(.toolFinished(let id, let name, let isError, let output)) where streamToolActivity:
-                    try await writer.write(
-                        Self.buffer(ToolActivity.finished(callId: id, name: name, isError: isError, output: output)))
-                    lastWrite = .now
-                case .event:
-                    continue
-                case .tick:
-                    if ContinuousClock.now - lastWrite >= .seconds(keepAliveSeconds) * 0.99 {
-                        try await writer.write(Self.buffer(SSE.ping))
-                        lastWrite = .now
-                    }
-                case .finished(let result):
-                    var out = ""
-                    if !streamedText, !(result.text.isEmpty && !result.toolCalls.isEmpty) {
-                        // M5: nothing streamed → the whole answer in one chunk.
-                        let text = result.text.isEmpty ? ChatCompletionsEndpoint.emptyReply : result.text
-                        out += chunks.content(text)
-                    }
-                    // M7: pending client tool calls, after the commentary.
-                    for (index, call) in result.toolCalls.enumerated() {
-                        out += chunks.toolCall(index: index, id: call.id, name: call.name, arguments: call.arguments)
-                    }
-                    out += chunks.finish(result.finishReason)
-                    if prepared.includeUsage { out += chunks.usage(result.usage.chatUsage) }
-                    out += SSE.done
-                    try await writer.write(Self.buffer(out))
-                    break loop
-                case .clientGone:
-                    // O2: stop writing; leaving the group cancels the run and its upstream call.
-                    throw CancellationError()
-                case .failed(let error):
-                    // M8: the error as a data line, then [DONE].
-                    try await writer.write(Self.buffer(SSE.data(error.envelope) + SSE.done))
-                    break loop
-                }
+            keepAliveSeconds: keepAliveSeconds, output: output
+        ) { event in
+            switch event {
+            case .assistantDelta(let delta, _):
+                guard !delta.isEmpty else { return }
+                streamedText.withLockedValue { $0 = true }
+                try await output.write(chunks.content(delta))
+            case .toolStarted(let id, let name, let arguments) where streamToolActivity:
+                try await output.write(ToolActivity.started(callId: id, name: name, arguments: arguments))
+            case .toolFinished(let id, let name, let isError, let text) where streamToolActivity:
+                try await output.write(ToolActivity.finished(callId: id, name: name, isError: isError, output: text))
+            default:
+                return
             }
         }
-    }
-
-    static func buffer(_ text: String) -> ByteBuffer {
-        ByteBuffer(string: text)
+        switch outcome {
+        case .success(let result):
+            var out = ""
+            if !streamedText.withLockedValue({ $0 }), !(result.text.isEmpty && !result.toolCalls.isEmpty) {
+                // M5: nothing streamed → the whole answer in one chunk.
+                out += chunks.content(result.text.isEmpty ? ChatCompletionsEndpoint.emptyReply : result.text)
+            }
+            // M7: pending client tool calls, after the commentary.
+            for (index, call) in result.toolCalls.enumerated() {
+                out += chunks.toolCall(index: index, id: call.id, name: call.name, arguments: call.arguments)
+            }
+            out += chunks.finish(result.finishReason)
+            if prepared.includeUsage { out += chunks.usage(result.usage.chatUsage) }
+            try await output.write(out + SSE.done)
+        case .failure(let error):
+            // M8: the error as a data line, then [DONE].
+            try await output.write(SSE.data(error.envelope) + SSE.done)
+        }
     }
 }

@@ -116,11 +116,11 @@ struct ChatCompletionsEndpoint: Sendable {
         let stream = ChatCompletionStream(
             runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
             streamToolActivity: streamToolActivity, connection: connection)
-        return RunIntake.eventStream(connection: connection) { [sessions = prepared.isNewSession ? sessions : nil] writer in
+        return RunIntake.eventStream(connection: connection) { [sessions = prepared.isNewSession ? sessions : nil] output in
             let key = prepared.agentRequest.sessionKey
             sessions?.markNew(key)
             defer { sessions?.forget(key) }
-            try await stream.write(to: &writer)
+            try await stream.write(to: output)
         }
     }
 }

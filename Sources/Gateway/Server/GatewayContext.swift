@@ -38,6 +38,9 @@ struct ClientConnection: Sendable {
         self.watch = CloseWatch.of(channel)
     }
 
+    /// True once the client's connection has closed.
+    var isClosed: Bool { watch?.isClosed ?? !channel.isActive }
+
     /// Runs `body`; if the client disconnects meanwhile, `control` is stopped with
     /// `CancellationError` (O2), which cancels the run and its upstream request.
     func stopOnClose<T>(_ control: RunControl, _ body: () async throws -> T) async throws -> T {

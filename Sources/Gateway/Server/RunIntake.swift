@@ -65,7 +65,7 @@ enum RunIntake {
     /// finished after it.
     /// Written on `connection`'s event loop (see `EventLoopExecutor`).
     static func eventStream(
-        connection: ClientConnection, _ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void
+        connection: ClientConnection, _ write: @escaping @Sendable (EventStreamOutput) async throws -> Void
     ) -> Response {
         let executor = EventLoopExecutor.of(connection.channel.eventLoop)
         return Response(
@@ -74,10 +74,11 @@ enum RunIntake {
                 .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "keep-alive",
             ],
             body: ResponseBody { writer in
+                let output = EventStreamOutput(writer)
                 try await withTaskExecutorPreference(executor) {
-                    try await write(&writer)
+                    try await write(output)
                 }
-                try await writer.finish(nil)
+                try await output.finish()
             })
     }
 }

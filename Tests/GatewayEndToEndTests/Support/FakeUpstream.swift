@@ -74,6 +74,7 @@ actor UpstreamRecorder {
 /// - anything else: streams `echo:` + the last user message in three chunks, usage 11/3/14;
 /// - `slow`: 40 chunks `tick ` 50 ms apart;
 /// - `delayed`: one chunk after 1.5 s of silence;
+/// - `stall`: one chunk, 2 s of silence, then 40 chunks `tick ` 50 ms apart;
 /// - `status-<code>`: that HTTP status with an OpenAI error body;
 /// - `stream-error`: one chunk, then `data: {"error":…}`;
 /// - `json`: a non-stream `application/json` completion;
@@ -334,6 +335,7 @@ struct FakeUpstream: Sendable {
         let pieces: [String]
         var delay: Duration = .zero
         var initialDelay: Duration = .zero
+        var stallAfterFirst: Duration = .zero
         var trailingError = false
         switch model {
         case "slow":
@@ -342,6 +344,10 @@ struct FakeUpstream: Sendable {
         case "delayed":
             pieces = ["late"]
             initialDelay = .milliseconds(1500)
+        case "stall":
+            pieces = ["partial"] + Array(repeating: "tick ", count: 40)
+            delay = .milliseconds(50)
+            stallAfterFirst = .seconds(2)
         case "stream-error":
             pieces = ["partial"]
             trailingError = true
@@ -352,15 +358,16 @@ struct FakeUpstream: Sendable {
             let third = max(1, text.count / 3)
             pieces = [String(text.prefix(third)), String(text.dropFirst(third).prefix(third)), String(text.dropFirst(2 * third))]
         }
-        let (chunkDelay, firstDelay, endsWithError) = (delay, initialDelay, trailingError)
+        let (chunkDelay, firstDelay, stall, endsWithError) = (delay, initialDelay, stallAfterFirst, trailingError)
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
                 var abandoned = true
                 defer { Task { [abandoned] in await recorder.end(abandoned: abandoned) } }
                 if firstDelay > .zero { try await Task.sleep(for: firstDelay) }
-                for piece in pieces where !piece.isEmpty {
+                for (index, piece) in pieces.enumerated() where !piece.isEmpty {
                     try await writer.write(ByteBuffer(string: chunk(.object(["content": .string(piece)]))))
+                    if index == 0, stall > .zero { try await Task.sleep(for: stall) }
                     if chunkDelay > .zero { try await Task.sleep(for: chunkDelay) }
                 }
                 if endsWithError {

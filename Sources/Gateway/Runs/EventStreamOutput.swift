@@ -1,0 +1,91 @@
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// The body of one SSE response, written by the run's own task as its events happen, with
+/// keep-alive comments written by the task that waits for the run.
+///
+/// Writing in the run's task saves a relay (a queue and a task wake-up) per chunk. Two tasks
+/// can then write, so each write holds a gate: the run's writes wait for a keep-alive write in
+/// progress (rare), and a keep-alive is skipped while anything else is written.
+final class EventStreamOutput: @unchecked Sendable {
+    // `writer` is only used by the holder of the gate (`state.busy`); that is what makes the
+    // unchecked `Sendable` sound.
+    private var writer: any ResponseBodyWriter
+
+    private struct State {
+        var busy = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Writes so far; a tick that sees the same count as the previous one found silence.
+        var writes = 0
+        var writesAtLastTick = 0
+    }
+    private let state = Mutex(State())
+
+    init(_ writer: any ResponseBodyWriter) {
+        self.writer = writer
+    }
+
+    /// Writes and flushes `text`.
+    func write(_ text: String) async throws {
+        await acquire()
+        defer { release() }
+        try await writer.write(ByteBuffer(string: text))
+    }
+
+    /// Writes `text` if nothing was written since the previous call and no write is in
+    /// progress (the keep-alive after a whole tick of silence).
+    func writeIfSilent(_ text: String) async throws {
+        let silent = state.withLock { s in
+            defer { s.writesAtLastTick = s.writes }
+            guard !s.busy, s.writes == s.writesAtLastTick else { return false }
+            s.busy = true
+            s.writes += 1
+            return true
+        }
+        guard silent else { return }
+        defer { release() }
+        try await writer.write(ByteBuffer(string: text))
+    }
+
+    /// Ends the body. Called once, after the run's task has ended.
+    func finish() async throws {
+        await acquire()
+        try await writer.finish(nil)
+    }
+
+    private func acquire() async {
+        let acquired = state.withLock { s in
+            guard !s.busy else { return false }
+            s.busy = true
+            s.writes += 1
+            return true
+        }
+        if acquired { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s in
+                guard s.busy else {
+                    s.busy = true
+                    s.writes += 1
+                    return true
+                }
+                s.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Hands the gate to the next waiter, if any (it stays busy), else frees it.
+    private func release() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard !s.waiters.isEmpty else {
+                s.busy = false
+                return nil
+            }
+            s.writes += 1
+            return s.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
