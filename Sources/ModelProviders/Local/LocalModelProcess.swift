@@ -20,16 +20,9 @@ final class LocalModelProcess: Sendable {
     /// Starts `binary` with `arguments`; its stderr and stdout lines go to `logger` at debug.
     static func launch(binary: String, arguments: [String], logger: Logger) async throws -> LocalModelProcess {
         let exit = ExitSignal()
+        let outputDone = DispatchSemaphore(value: 0)
         let output = Pipe()
         let lineLogger = LineLogger(logger: logger)
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                lineLogger.feed(data)
-            }
-        }
         let setpriv = "/usr/bin/setpriv"
         let usePdeathsig = FileManager.default.isExecutableFile(atPath: setpriv)
         let pid: Int32 = try await withCheckedThrowingContinuation { started in
@@ -52,8 +45,23 @@ final class LocalModelProcess: Sendable {
                     return
                 }
                 started.resume(returning: process.processIdentifier)
+                // The child's output is read by blocking reads on a thread of its own until EOF
+                // (the child exited), not by a dispatch read source: a source still registered
+                // while the gateway exits right after its child can crash libdispatch.
+                try? output.fileHandleForWriting.close()
+                let reader = Thread {
+                    let handle = output.fileHandleForReading
+                    while let data = try? handle.read(upToCount: 4096), !data.isEmpty {
+                        lineLogger.feed(data)
+                    }
+                    try? handle.close()
+                    outputDone.signal()
+                }
+                reader.name = "llama-server-output"
+                reader.start()
                 // This thread is the child's parent for pdeathsig: it stays until the child exits.
                 process.waitUntilExit()
+                _ = outputDone.wait(timeout: .now() + 5)
                 exit.fire(process.terminationStatus)
             }
             thread.name = "llama-server-supervisor"

@@ -74,7 +74,7 @@ actor UpstreamRecorder {
 /// - anything else: streams `echo:` + the last user message in three chunks, usage 11/3/14;
 /// - `slow`: 40 chunks `tick ` 50 ms apart;
 /// - `delayed`: one chunk after 1.5 s of silence;
-/// - `stall`: one chunk, 2 s of silence, then 40 chunks `tick ` 50 ms apart;
+/// - `stall`: one chunk, 3 s of silence, then 40 chunks `tick ` 50 ms apart;
 /// - `status-<code>`: that HTTP status with an OpenAI error body;
 /// - `stream-error`: one chunk, then `data: {"error":…}`;
 /// - `json`: a non-stream `application/json` completion;
@@ -347,7 +347,7 @@ struct FakeUpstream: Sendable {
         case "stall":
             pieces = ["partial"] + Array(repeating: "tick ", count: 40)
             delay = .milliseconds(50)
-            stallAfterFirst = .seconds(2)
+            stallAfterFirst = .seconds(3)
         case "stream-error":
             pieces = ["partial"]
             trailingError = true
