@@ -15,7 +15,8 @@ public struct AnthropicProvider: ModelProvider {
     let messagesURL: String
     let apiKey: String?
     let headers: [String: String]
-    let client: HTTPClient
+    /// One client per event loop; a call uses the calling loop's.
+    let clients: UpstreamClients
     let headTimeout: TimeAmount
     /// Silence allowed while waiting for the response (head or body bytes) inside a run.
     let idleTimeout: TimeAmount
@@ -26,7 +27,7 @@ public struct AnthropicProvider: ModelProvider {
     public static let apiVersion = "2023-06-01"
 
     public init(
-        id: String, baseURL: String, apiKey: String?, headers: [String: String] = [:], client: HTTPClient,
+        id: String, baseURL: String, apiKey: String?, headers: [String: String] = [:], clients: UpstreamClients,
         headTimeout: TimeAmount = .seconds(300), idleTimeout: TimeAmount = .seconds(120), defaultMaxTokens: Int = 4096,
         logger: Logger
     ) {
@@ -36,7 +37,7 @@ public struct AnthropicProvider: ModelProvider {
         self.messagesURL = base + "/messages"
         self.apiKey = apiKey
         self.headers = headers
-        self.client = client
+        self.clients = clients
         self.headTimeout = headTimeout
         self.idleTimeout = idleTimeout
         self.defaultMaxTokens = defaultMaxTokens
@@ -55,6 +56,7 @@ public struct AnthropicProvider: ModelProvider {
         for (name, value) in headers { http.headers.replaceOrAdd(name: name, value: value) }
         http.body = .bytes(ByteBuffer(string: Self.body(request, defaultMaxTokens: defaultMaxTokens).jsonString()))
 
+        let client = clients.current
         let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, eventLoop: client.eventLoopGroup.any())
         defer { watch?.stop() }
         let response: HTTPClientResponse

@@ -3,10 +3,45 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Owns the upstream `HTTPClient`: stays up until graceful shutdown, then shuts the client down
-/// (after the HTTP server, which is started later and so stopped first, has drained).
+/// The upstream HTTP clients: one AsyncHTTPClient per event loop of the shared group, so an
+/// upstream call made on a request's event loop uses connections owned by that same loop.
+///
+/// A single client over the whole group takes an idle connection on any loop when the calling
+/// loop has none; at low load the one idle connection often lives on the other loop, and then
+/// sending the request, receiving its head and every streamed chunk each wake the other thread.
+public final class UpstreamClients: Sendable {
+    /// Every client, one per loop.
+    public let all: [HTTPClient]
+    private let byLoop: [ObjectIdentifier: HTTPClient]
+    private let group: any EventLoopGroup
+
+    public init(group: any EventLoopGroup = HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration) {
+        var all: [HTTPClient] = []
+        var byLoop: [ObjectIdentifier: HTTPClient] = [:]
+        for loop in group.makeIterator() {
+            let client = HTTPClient(eventLoopGroup: loop, configuration: configuration)
+            all.append(client)
+            byLoop[ObjectIdentifier(loop)] = client
+        }
+        self.all = all
+        self.byLoop = byLoop
+        self.group = group
+    }
+
+    /// The client of the calling thread's event loop (off the loops: any of them).
+    public var current: HTTPClient {
+        byLoop[ObjectIdentifier(group.any())] ?? all[0]
+    }
+
+    public func shutdown() async throws {
+        for client in all { try await client.shutdown() }
+    }
+}
+
+/// Owns the upstream clients: stays up until graceful shutdown, then shuts them down (after the
+/// HTTP server, which is started later and so stopped first, has drained).
 public struct HTTPClientService: Service {
-    public let client: HTTPClient
+    public let clients: UpstreamClients
 
     public init(connectTimeout: TimeAmount = .seconds(10)) {
         var configuration = HTTPClient.Configuration()
@@ -20,11 +55,11 @@ public struct HTTPClientService: Service {
         // No tracer is bootstrapped in this process; with the default (no-op) one AHC still
         // builds a span and its attributes per request, parsing the URL with Foundation.
         configuration.tracing.tracer = nil
-        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        self.clients = UpstreamClients(configuration: configuration)
     }
 
     public func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        try await clients.shutdown()
     }
 }

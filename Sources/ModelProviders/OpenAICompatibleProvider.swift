@@ -13,7 +13,8 @@ public struct OpenAICompatibleProvider: ModelProvider {
     let baseURL: String
     let apiKey: String?
     let headers: [String: String]
-    let client: HTTPClient
+    /// One client per event loop; a call uses the calling loop's.
+    let clients: UpstreamClients
     /// Time allowed until the response head arrives.
     let headTimeout: TimeAmount
     /// Silence allowed while waiting for the response (head or body bytes) inside a run.
@@ -24,14 +25,14 @@ public struct OpenAICompatibleProvider: ModelProvider {
     static let maxBufferedBody = 8 * 1024 * 1024
 
     public init(
-        id: String, baseURL: String, apiKey: String?, headers: [String: String] = [:], client: HTTPClient,
+        id: String, baseURL: String, apiKey: String?, headers: [String: String] = [:], clients: UpstreamClients,
         headTimeout: TimeAmount = .seconds(300), idleTimeout: TimeAmount = .seconds(120), logger: Logger
     ) {
         self.id = id
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
         self.headers = headers
-        self.client = client
+        self.clients = clients
         self.headTimeout = headTimeout
         self.idleTimeout = idleTimeout
         self.logger = logger
@@ -49,6 +50,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
         http.body = .bytes(ByteBuffer(string: UpstreamChatBody.json(request)))
 
         let started = ContinuousClock.now
+        let client = clients.current
         let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, eventLoop: client.eventLoopGroup.any())
         defer { watch?.stop() }
         let response: HTTPClientResponse

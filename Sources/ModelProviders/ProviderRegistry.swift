@@ -11,10 +11,10 @@ public struct ProviderRegistry: Sendable {
     /// - Parameters:
     ///   - config: `models` section of the config.
     ///   - environment: for `${ENV}` API keys and the built-ins' key variables.
-    ///   - client: the shared upstream HTTP client (owned by the caller).
+    ///   - clients: the shared upstream HTTP clients (owned by the caller).
     ///   - extra: providers built elsewhere (the supervised `local` provider, test doubles).
     public init(
-        config: ModelsSection, environment: [String: String], client: HTTPClient,
+        config: ModelsSection, environment: [String: String], clients: UpstreamClients,
         extra: [String: any ModelProvider] = [:], logger: Logger
     ) {
         var providers: [String: any ModelProvider] = [:]
@@ -24,11 +24,11 @@ public struct ProviderRegistry: Sendable {
         ]
         for (id, builtin) in builtins {
             providers[id] = OpenAICompatibleProvider(
-                id: id, baseURL: builtin.url, apiKey: builtin.keyVar.flatMap { environment[$0] }, client: client,
+                id: id, baseURL: builtin.url, apiKey: builtin.keyVar.flatMap { environment[$0] }, clients: clients,
                 logger: logger)
         }
         providers["anthropic"] = AnthropicProvider(
-            id: "anthropic", baseURL: Self.anthropicURL, apiKey: environment["ANTHROPIC_API_KEY"], client: client,
+            id: "anthropic", baseURL: Self.anthropicURL, apiKey: environment["ANTHROPIC_API_KEY"], clients: clients,
             logger: logger)
         for (id, p) in config.providers where id != "local" {
             let api = p.api ?? (id == "anthropic" ? .anthropicMessages : .openaiCompletions)
@@ -42,11 +42,11 @@ public struct ProviderRegistry: Sendable {
             switch api {
             case .openaiCompletions:
                 providers[id] = OpenAICompatibleProvider(
-                    id: id, baseURL: baseURL, apiKey: key, headers: headers, client: client, headTimeout: timeout,
+                    id: id, baseURL: baseURL, apiKey: key, headers: headers, clients: clients, headTimeout: timeout,
                     idleTimeout: idle, logger: logger)
             case .anthropicMessages:
                 providers[id] = AnthropicProvider(
-                    id: id, baseURL: baseURL, apiKey: key ?? builtinKey, headers: headers, client: client,
+                    id: id, baseURL: baseURL, apiKey: key ?? builtinKey, headers: headers, clients: clients,
                     headTimeout: timeout, idleTimeout: idle, defaultMaxTokens: p.models.compactMap(\.maxTokens).first ?? 4096,
                     logger: logger)
             }

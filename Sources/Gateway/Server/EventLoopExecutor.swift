@@ -4,8 +4,8 @@ import Synchronization
 /// Runs Swift Concurrency jobs on one NIO event loop, as a task executor preference (SE-0417).
 ///
 /// A request's tasks prefer the event loop of its connection: the handler, its child task, and
-/// every resumption — after the upstream response (whose connection AsyncHTTPClient picks on
-/// the calling loop), after the transcript commit on GRDB's writer thread — run on the thread
+/// every resumption — after the upstream response (whose connection belongs to the same loop,
+/// see `UpstreamClients`), after the transcript commit on GRDB's writer thread — run on the thread
 /// that owns the client's socket. Without it a resumption from another thread lands on any
 /// loop, and the response write then needs one more wake-up of the connection's loop.
 final class EventLoopExecutor: TaskExecutor, Sendable {

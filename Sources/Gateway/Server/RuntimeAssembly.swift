@@ -29,14 +29,14 @@ public struct RuntimeAssembly: Sendable {
         var services: [any Service] = [httpClient]
         var extra: [String: any ModelProvider] = [:]
         if let settings = localSettings {
-            let supervisor = LocalModelSupervisor(settings: settings, client: httpClient.client, logger: logger)
-            extra["local"] = LocalModelProvider(supervisor: supervisor, client: httpClient.client, logger: logger)
+            let supervisor = LocalModelSupervisor(settings: settings, clients: httpClient.clients, logger: logger)
+            extra["local"] = LocalModelProvider(supervisor: supervisor, clients: httpClient.clients, logger: logger)
             services.append(supervisor)
         } else {
             extra["local"] = UnavailableProvider(id: "local", reason: "the local model is not in use")
         }
         let providers = ProviderRegistry(
-            config: config.models, environment: environment, client: httpClient.client, extra: extra, logger: logger)
+            config: config.models, environment: environment, clients: httpClient.clients, extra: extra, logger: logger)
         self.store = store
         self.sessions = FreshSessions(base: store)
         self.runtime = AgentRuntime(catalog: catalog, providers: providers, store: sessions, logger: logger)

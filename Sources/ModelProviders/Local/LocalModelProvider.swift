@@ -6,12 +6,12 @@ import Logging
 public struct LocalModelProvider: ModelProvider {
     public let id = "local"
     let supervisor: LocalModelSupervisor
-    let client: HTTPClient
+    let clients: UpstreamClients
     let logger: Logger
 
-    public init(supervisor: LocalModelSupervisor, client: HTTPClient, logger: Logger) {
+    public init(supervisor: LocalModelSupervisor, clients: UpstreamClients, logger: Logger) {
         self.supervisor = supervisor
-        self.client = client
+        self.clients = clients
         self.logger = logger
     }
 
@@ -26,7 +26,7 @@ public struct LocalModelProvider: ModelProvider {
             attempt += 1
             let port = try await supervisor.readyPort()
             let upstream = OpenAICompatibleProvider(
-                id: id, baseURL: "http://127.0.0.1:\(port)/v1", apiKey: nil, client: client, logger: logger)
+                id: id, baseURL: "http://127.0.0.1:\(port)/v1", apiKey: nil, clients: clients, logger: logger)
             do {
                 return try await upstream.complete(request, onEvent: onEvent)
             } catch let error as ProviderError where error.kind == .connection && attempt == 1 {

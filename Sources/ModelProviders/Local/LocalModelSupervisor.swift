@@ -63,13 +63,13 @@ public final class LocalModelSupervisor: Service, Sendable {
     }
 
     let settings: LocalModelSettings
-    let client: HTTPClient
+    let clients: UpstreamClients
     let logger: Logger
     private let state = Mutex<State>(.starting)
 
-    public init(settings: LocalModelSettings, client: HTTPClient, logger: Logger) {
+    public init(settings: LocalModelSettings, clients: UpstreamClients, logger: Logger) {
         self.settings = settings
-        self.client = client
+        self.clients = clients
         self.logger = logger
     }
 
@@ -138,7 +138,7 @@ public final class LocalModelSupervisor: Service, Sendable {
                     try Task.checkCancellation()
                     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health")
                     request.method = .GET
-                    if let response = try? await self.client.execute(request, timeout: .seconds(2)) {
+                    if let response = try? await self.clients.current.execute(request, timeout: .seconds(2)) {
                         _ = try? await response.body.collect(upTo: 4096)
                         if response.status.code == 200 { return }
                     }
