@@ -91,6 +91,11 @@ public final class SQLiteSessionStore: SessionStore {
             // cascade on delete; the single-column index only cost a page write per message.
             try db.drop(index: "message_on_sessionId")
         }
+        migrator.registerMigration("v3-drop-unused-session-key-index") { db in
+            // Sessions are found by key through `sessionKey` (its primary key); nothing reads
+            // `session` by `key`, so this index only cost a B-tree insert per new session.
+            try db.drop(index: "session_on_key")
+        }
         return migrator
     }
 

@@ -1,5 +1,6 @@
 import Foundation
-import SessionStore
+import GRDB
+@testable import SessionStore
 import Testing
 
 /// D-8, S1, S2: sessions and transcripts in one SQLite file.
@@ -117,6 +118,33 @@ import Testing
             #expect(try await reopened.session(key: "k")?.sessionId == sessionId)
             try await reopened.appendTurn(simpleTurn(key: "k", user: "again", assistant: "ok2"))
             #expect(try await reopened.session(key: "k")?.messageCount == 4)
+        }
+    }
+
+    @Test("v3: a database from before the migration keeps its sessions; the unused session.key index is gone")
+    func migrationDropsUnusedKeyIndex() async throws {
+        try await withTemporaryDatabase { path in
+            do {
+                let old = try DatabaseQueue(path: path)
+                try SQLiteSessionStore.migrator.migrate(old, upTo: "v2-drop-redundant-index")
+                try await old.write { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO session (id, key, agentId, createdAt, updatedAt) \
+                            VALUES ('s1', 'k', 'main', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
+                            """)
+                    try db.execute(sql: "INSERT INTO sessionKey (key, sessionId) VALUES ('k', 's1')")
+                }
+            }
+            let store = try SQLiteSessionStore(path: path)
+            #expect(try await store.session(key: "k")?.sessionId == "s1")
+            try await store.appendTurn(simpleTurn(key: "k", user: "u", assistant: "a"))
+            #expect(try await store.session(key: "k")?.messageCount == 2)
+            let indexes = try await DatabaseQueue(path: path).read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
+            }
+            #expect(!indexes.contains("session_on_key"))
+            #expect(indexes.contains("message_session_order"))
         }
     }
 
