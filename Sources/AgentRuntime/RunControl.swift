@@ -113,20 +113,19 @@ public final class RunControl: Sendable {
             let now = state.withLock { s in
                 if s.reason != nil || s.ended { return true }
                 s.waiter = continuation
+                // Armed under the lock, so a stop or end right after always finds (and cancels) it.
+                s.tickTimer = tick.map { tick in
+                    EventLoopTimer(after: tick) { [self] in
+                        let waiter = state.withLock { s in
+                            defer { s.waiter = nil }
+                            return s.waiter
+                        }
+                        waiter?.resume(returning: false)
+                    }
+                }
                 return false
             }
-            if now {
-                continuation.resume(returning: true)
-            } else if let tick {
-                let timer = EventLoopTimer(after: tick) { [self] in
-                    let waiter = state.withLock { s in
-                        defer { s.waiter = nil }
-                        return s.waiter
-                    }
-                    waiter?.resume(returning: false)
-                }
-                state.withLock { $0.tickTimer = timer }
-            }
+            if now { continuation.resume(returning: true) }
         }
     }
 }

@@ -169,6 +169,9 @@ struct RunBehaviourTests {
             try await TestGateway.with(config: config) { gateway in
                 let (r, events) = try await gateway.stream(chatBody("x", stream: true))
                 #expect(r.body.contains("\n\n: ping\n\n"))
+                // Every 0.4 s of silence, the first one too: pings at ~0.4, 0.8 and 1.2 s.
+                let beforeLate = r.body.components(separatedBy: "late").first ?? ""
+                #expect(beforeLate.components(separatedBy: ": ping").count - 1 >= 2)
                 let pingIndex = try #require(r.body.range(of: ": ping")?.lowerBound)
                 let lateIndex = try #require(r.body.range(of: "late")?.lowerBound)
                 #expect(pingIndex < lateIndex)

@@ -16,9 +16,8 @@ final class EventStreamOutput: @unchecked Sendable {
     private struct State {
         var busy = false
         var waiters: [CheckedContinuation<Void, Never>] = []
-        /// Writes so far; a tick that sees the same count as the previous one found silence.
-        var writes = 0
-        var writesAtLastTick = 0
+        /// When the last write started.
+        var lastWrite = ContinuousClock.now
     }
     private let state = Mutex(State())
 
@@ -33,14 +32,14 @@ final class EventStreamOutput: @unchecked Sendable {
         try await writer.write(ByteBuffer(string: text))
     }
 
-    /// Writes `text` if nothing was written since the previous call and no write is in
-    /// progress (the keep-alive after a whole tick of silence).
-    func writeIfSilent(_ text: String) async throws {
+    /// Writes `text` if nothing was written for `silence` and no write is in progress (the
+    /// keep-alive).
+    func writeIfSilent(_ text: String, after silence: Duration) async throws {
         let silent = state.withLock { s in
-            defer { s.writesAtLastTick = s.writes }
-            guard !s.busy, s.writes == s.writesAtLastTick else { return false }
+            let now = ContinuousClock.now
+            guard !s.busy, now - s.lastWrite >= silence else { return false }
             s.busy = true
-            s.writes += 1
+            s.lastWrite = now
             return true
         }
         guard silent else { return }
@@ -58,7 +57,7 @@ final class EventStreamOutput: @unchecked Sendable {
         let acquired = state.withLock { s in
             guard !s.busy else { return false }
             s.busy = true
-            s.writes += 1
+            s.lastWrite = .now
             return true
         }
         if acquired { return }
@@ -66,7 +65,7 @@ final class EventStreamOutput: @unchecked Sendable {
             let now = state.withLock { s in
                 guard s.busy else {
                     s.busy = true
-                    s.writes += 1
+                    s.lastWrite = .now
                     return true
                 }
                 s.waiters.append(continuation)
@@ -83,7 +82,7 @@ final class EventStreamOutput: @unchecked Sendable {
                 s.busy = false
                 return nil
             }
-            s.writes += 1
+            s.lastWrite = .now
             return s.waiters.removeFirst()
         }
         next?.resume()

@@ -20,9 +20,12 @@ enum RunStreaming {
     ) async throws -> Result<AgentResult, GatewayError> {
         let control = RunControl()
         let tick: Duration? = keepAliveSeconds > 0 ? .nanoseconds(Int64(keepAliveSeconds * 1_000_000_000)) : nil
+        let silence = (tick ?? .zero) * 0.99
         do {
             let result = try await connection.stopOnClose(control) {
-                try await control.run(tickEvery: tick, onTick: { try? await output.writeIfSilent(SSE.ping) }) {
+                try await control.run(
+                    tickEvery: tick, onTick: { try? await output.writeIfSilent(SSE.ping, after: silence) }
+                ) {
                     try await runs.run(runtime, request, control: control, onEvent: onEvent)
                 }
             }
