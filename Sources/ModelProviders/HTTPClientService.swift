@@ -33,8 +33,17 @@ public final class UpstreamClients: Sendable {
         byLoop[ObjectIdentifier(group.any())] ?? all[0]
     }
 
+    /// Shuts every client down, even when one of them fails to; throws the first failure.
     public func shutdown() async throws {
-        for client in all { try await client.shutdown() }
+        var failure: (any Error)?
+        for client in all {
+            do {
+                try await client.shutdown()
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
     }
 }
 

@@ -46,9 +46,9 @@ final class LocalModelProcess: Sendable {
                 }
                 started.resume(returning: process.processIdentifier)
                 // The child's output is read by blocking reads on a thread of its own until EOF
-                // (the child exited), not by a dispatch read source: a source still registered
-                // while the gateway exits right after its child can crash libdispatch.
-                try? output.fileHandleForWriting.close()
+                // (the child exited; `run()` closed our copy of the write end), not by a dispatch
+                // read source: one still registered when the gateway exits right after its child
+                // can crash libdispatch.
                 let reader = Thread {
                     let handle = output.fileHandleForReading
                     while let data = try? handle.read(upToCount: 4096), !data.isEmpty {
