@@ -65,6 +65,7 @@ public struct AnthropicProvider: ModelProvider {
         } catch {
             throw OpenAICompatibleProvider.classify(error, provider: id)
         }
+        watch?.touch()
         guard (200..<300).contains(response.status.code) else {
             let body = try? await response.body.collect(upTo: OpenAICompatibleProvider.maxBufferedBody)
             let parsed = body.flatMap { try? JSONValue.parse(Data(buffer: $0)) }

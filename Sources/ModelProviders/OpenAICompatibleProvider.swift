@@ -59,6 +59,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
         } catch {
             throw Self.classify(error, provider: id)
         }
+        watch?.touch()
         logger.debug(
             "upstream response head",
             metadata: [
