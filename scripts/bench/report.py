@@ -327,6 +327,71 @@ wake-up on each side, AHC's idle-read timer re-armed per chunk, two socket sysca
 (The streaming and cold-start phases of that run overlapped a compile; the run before it,
 at 11:46 UTC on commit 69d0694, had 0 stalls for 2,000 streams, TTFT p99 at low load +2.59 ms,
 cold start 23.6 ms, and commits that were not synced.)
+
+## Round 4: streams without a relay, one upstream client per loop (2026-11-30)
+
+Changes, each measured side by side against the binary before it (alternating runs, same
+fakes, `perf`, `strace`, `heaptrack`, gateway CPU from `/proc/<pid>/stat`):
+
+- **A stream's run writes its own chunks.** `RunStreaming` replaces the `AsyncStream` relay
+  (`RunEventPump`): the run's task writes each delta to the response (`EventStreamOutput`)
+  as it arrives; the waiting task only wakes for keep-alive ticks (`RunControl.run(tickEvery:)`).
+  No queue and no task wake-up per chunk, and the whole-text copies that queued
+  `assistantDelta` events forced are gone.
+- **No timer per read.** AsyncHTTPClient's read timeout re-armed an event-loop timer on every
+  read, and NIO cancels a timer by a linear scan of the loop's timer heap (thousands of
+  entries at 2,000 streams). Providers now watch for silence themselves (`UpstreamIdleWatch`:
+  one clock read per chunk, one timer per `timeout`), and stop the run through `RunStop`;
+  the provider's `timeoutSeconds` is now also its idle timeout (default 120 s; tested).
+- **One AsyncHTTPClient per event loop** (`UpstreamClients`). `strace` of one stream at low
+  load showed the request on loop A and the only idle upstream connection on loop B: four
+  `eventfd` wake-ups between the threads before the first token. Now a request, its upstream
+  connection and its response stay on one thread.
+
+| side by side, same session | change | before | after |
+|---|---|---|---|
+| gateway CPU per chunk, 2,000 streams (2 runs each; includes request set-up) | no relay, no read timer | 47, 39 µs | 35, 36 µs |
+| non-stream, 64 connections (2 runs each) | no relay, no read timer | 4,883, 4,353 req/s | 5,058, 4,290 req/s (noise) |
+| low load, short streams one at a time: TTFT p50 (3 runs each) | client per loop | 1.3, 1.1, 1.2 ms | 1.2, 0.9, 1.1 ms |
+| low load: gateway CPU per stream (3 runs each) | client per loop | 2,375, 2,025, 2,150 µs | 2,200, 1,775, 1,950 µs |
+| non-stream, 64 connections (3 runs each) | client per loop | 4,352, 4,693, 4,240 req/s | 4,679, 4,741, 4,122 req/s (noise) |
+
+**What the remaining misses are made of** (this round's measurements):
+
+- *2,000 streams* ask for 100,000 chunks/s. At ~35 µs of gateway CPU per relayed chunk (one
+  upstream read, SSE + JSON parse, one chunk encode, one `writev`, AsyncHTTPClient's and
+  NIO's per-read machinery, one task resumption) that is 3.5 cores of work on a 2-core
+  machine that also runs the fake and the Python client; the gateway falls behind, and gaps
+  over 200 ms follow (the direct run needs no relay and has none). Stall-free at this load
+  needs under ~8 µs per chunk: not reachable through AsyncHTTPClient + Hummingbird's
+  task-per-connection model, whose per-read costs alone are above that. The profile is flat
+  (top symbol `swift_retain` 7%).
+- *Memory per open stream* (83 KiB): `heaptrack` on 500 idle streams: **47 KiB per stream is
+  Swift task-allocator slabs** (a task keeps the high-water mark of its async stack: the
+  runtime's run closure with `runInLane` inlined 6 KiB, AsyncHTTPClient's `execute` 4.2 KiB,
+  the provider 3 KiB, `RunRegistry.run` 2.7 KiB, Hummingbird's upgrade channel 2.1 KiB, the
+  responder 3.5 KiB, ~20 more slabs of 1 KiB), 27 KiB malloc (two NIO channels and their
+  pipelines, AHC's request state, buffers). 20 KiB is below what the two suspended tasks'
+  stacks alone hold.
+- *Low-load TTFT* (+1.5 to +1.9 ms): a lone stream costs ~2.2 ms of gateway CPU when its
+  chunks are 5–20 ms apart but ~1.1 ms when streams run back to back: between chunks the
+  Python client and the fake run, and every wake-up finds cold caches. A new TCP connection
+  (the stream client opens one per stream) costs ~300 µs on its own (`Connection: close`:
+  925 vs 608 µs per request at one connection).
+- *Non-stream requests* (~330 µs of CPU each at 64 connections; `perf --call-graph dwarf`):
+  AsyncHTTPClient sending the upstream request, its two socket writes (head, then body) and
+  their loopback delivery ~17%; the transcript commit on GRDB's writer ~16–20% (half of it
+  writing and checksumming WAL frames); request intake (parse, validate, resolve) ~5%; the
+  runtime ~4%; retain/release/malloc ~12%; the rest spread thinly over NIO, Hummingbird and
+  the kernel. AsyncHTTPClient's pool bookkeeping (linear scans) is 0.2%, not a factor.
+- *Idle RSS* sits at 39.5–40.5 MiB from run to run, 36 MiB of it file-backed pages of the
+  binary and the Swift/Foundation libraries touched while loading (RssAnon is 3.4 MiB; 11.6 MiB
+  is the binary's executable segment, mapped 64 KiB around each page touched by the kernel's
+  fault-around).
+  Measured and not adopted: a statically linked Swift runtime gave 38.9 MiB and a 20 ms
+  cold start (26 ms dynamic), but needs SwiftPM's `--static-swift-stdlib` on every release
+  build (a link flag in Package.swift alone does not link), which would change the build
+  command users run.
 """
 
 
