@@ -160,7 +160,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayUnitTests",
-            dependencies: ["Gateway", "GatewayProtocol", "OpenAIWire", "GatewayConfig", "AgentRuntime"],
+            dependencies: [
+                "Gateway", "GatewayProtocol", "OpenAIWire", "GatewayConfig", "AgentRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -83,7 +83,7 @@ struct RunBehaviourTests {
 
     @Test("a client that disconnects mid-stream cancels the run and closes the upstream request (O2, D-5)")
     func disconnectCancelsUpstream() async throws {
-        try await TestGateway.withUpstream(model: "fake/slow") { gateway, upstream in
+        try await TestGateway.withUpstream(model: "fake/crawl") { gateway, upstream in
             var request = HTTPClientRequest(url: gateway.baseURL + "/v1/chat/completions")
             request.method = .POST
             for (name, value) in TestGateway.authHeaders { request.headers.add(name: name, value: value) }
@@ -98,7 +98,7 @@ struct RunBehaviourTests {
                 return seen
             }
             _ = try await reader.value
-            #expect(await eventually { await upstream.recorder.abandoned == 1 })
+            #expect(await eventually(timeout: .seconds(15)) { await upstream.recorder.abandoned == 1 })
             #expect(await upstream.recorder.completed == 0)
             // The aborted turn is not stored.
             #expect(try await SessionStoreProbe.sessions(gateway).isEmpty)
@@ -107,12 +107,12 @@ struct RunBehaviourTests {
 
     @Test("a client that disconnects while waiting for a non-stream answer cancels the upstream request (O2)")
     func disconnectNonStream() async throws {
-        try await TestGateway.withUpstream(model: "fake/slow") { gateway, upstream in
+        try await TestGateway.withUpstream(model: "fake/crawl") { gateway, upstream in
             let task = Task { try await gateway.chat(chatBody("x")) }
             #expect(await eventually { await upstream.recorder.requests.count == 1 })
             task.cancel()
             _ = try? await task.value
-            #expect(await eventually { await upstream.recorder.abandoned == 1 })
+            #expect(await eventually(timeout: .seconds(15)) { await upstream.recorder.abandoned == 1 })
         }
     }
 

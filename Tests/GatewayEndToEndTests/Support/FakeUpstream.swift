@@ -73,6 +73,8 @@ actor UpstreamRecorder {
 /// asked for:
 /// - anything else: streams `echo:` + the last user message in three chunks, usage 11/3/14;
 /// - `slow`: 40 chunks `tick ` 50 ms apart;
+/// - `crawl`: 400 chunks `tick ` 50 ms apart (20 s: a loaded machine cannot finish it before a
+///   disconnect is noticed);
 /// - `delayed`: one chunk after 1.5 s of silence;
 /// - `stall`: one chunk, 3 s of silence, then 40 chunks `tick ` 50 ms apart;
 /// - `status-<code>`: that HTTP status with an OpenAI error body;
@@ -340,6 +342,9 @@ struct FakeUpstream: Sendable {
         switch model {
         case "slow":
             pieces = Array(repeating: "tick ", count: 40)
+            delay = .milliseconds(50)
+        case "crawl":
+            pieces = Array(repeating: "tick ", count: 400)
             delay = .milliseconds(50)
         case "delayed":
             pieces = ["late"]
