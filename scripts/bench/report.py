@@ -363,10 +363,12 @@ fakes, `perf`, `strace`, `heaptrack`, gateway CPU from `/proc/<pid>/stat`):
 
 **What the remaining misses are made of** (this round's measurements):
 
-- *2,000 streams* ask for 100,000 chunks/s. At ~35 µs of gateway CPU per relayed chunk (one
-  upstream read, SSE + JSON parse, one chunk encode, one `writev`, AsyncHTTPClient's and
-  NIO's per-read machinery, one task resumption) that is 3.5 cores of work on a 2-core
-  machine that also runs the fake and the Python client; the gateway falls behind, and gaps
+- *2,000 streams* ask for 100,000 chunks/s. Gateway CPU per stream at 2,000 streams is
+  ~860 µs with 2 chunks and ~1,890 µs with 50: ~820 µs of set-up (client connection, request,
+  run, upstream connection, transcript commit) and ~21 µs per relayed chunk (one upstream read,
+  SSE + JSON parse, one chunk encode, one `writev`, AsyncHTTPClient's and NIO's per-read
+  machinery, one task resumption). The chunks alone are 2.1 cores of work, the set-ups 1.6 more,
+  on a 2-core machine that also runs the fake and the Python client; the gateway falls behind, and gaps
   over 200 ms follow (the direct run needs no relay and has none). Stall-free at this load
   needs under ~8 µs per chunk: not reachable through AsyncHTTPClient + Hummingbird's
   task-per-connection model, whose per-read costs alone are above that. The profile is flat
