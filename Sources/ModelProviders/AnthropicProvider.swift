@@ -57,7 +57,7 @@ public struct AnthropicProvider: ModelProvider {
         http.body = .bytes(ByteBuffer(string: Self.body(request, defaultMaxTokens: defaultMaxTokens).jsonString()))
 
         let client = clients.current
-        let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, eventLoop: client.eventLoopGroup.any())
+        let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, client: client)
         defer { watch?.stop() }
         let response: HTTPClientResponse
         do {

@@ -51,7 +51,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
 
         let started = ContinuousClock.now
         let client = clients.current
-        let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, eventLoop: client.eventLoopGroup.any())
+        let watch = UpstreamIdleWatch.start(timeout: idleTimeout, provider: id, client: client)
         defer { watch?.stop() }
         let response: HTTPClientResponse
         do {

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import NIOCore
 import Synchronization
 
@@ -21,18 +22,18 @@ final class UpstreamIdleWatch: Sendable {
     private let lastActivity: Atomic<Int64>
     private let onIdle: @Sendable () -> Void
     private let eventLoop: any EventLoop
-    private let timer = Mutex<Scheduled<Void>?>(nil)
+    private let timer = Mutex<EventLoopTimer?>(nil)
     private let stopped = Atomic(false)
 
-    /// Starts watching now; nil when the caller runs outside an agent run (nothing to stop).
-    static func start(timeout: TimeAmount, provider: String, eventLoop: any EventLoop) -> UpstreamIdleWatch? {
+    /// Starts watching a call made with `client`, on its event loop; nil when the caller runs
+    /// outside an agent run (nothing to stop).
+    static func start(timeout: TimeAmount, provider: String, client: HTTPClient) -> UpstreamIdleWatch? {
         guard let stop = RunStop.current else { return nil }
-        let seconds = Double(timeout.nanoseconds) / 1_000_000_000
-        return UpstreamIdleWatch(timeout: timeout, eventLoop: eventLoop) {
+        let silence = Duration.nanoseconds(timeout.nanoseconds)
+        return UpstreamIdleWatch(timeout: timeout, eventLoop: client.eventLoopGroup.any()) {
             stop(
                 ProviderError(
-                    kind: .timeout, provider: provider,
-                    message: "upstream provider timeout: no data for \(seconds.formatted())s"))
+                    kind: .timeout, provider: provider, message: "upstream provider timeout: no data for \(silence)"))
         }
     }
 
@@ -44,7 +45,7 @@ final class UpstreamIdleWatch: Sendable {
         arm(in: timeout.nanoseconds)
     }
 
-    /// Bytes arrived.
+    /// Bytes arrived (the response head, a body part).
     func touch() {
         lastActivity.store(Int64(NIODeadline.now().uptimeNanoseconds), ordering: .relaxed)
     }
@@ -56,9 +57,9 @@ final class UpstreamIdleWatch: Sendable {
     }
 
     private func arm(in nanoseconds: Int64) {
-        let scheduled = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in check() }
-        timer.withLock { $0 = scheduled }
-        if stopped.load(ordering: .relaxed) { scheduled.cancel() }
+        let next = EventLoopTimer(after: .nanoseconds(nanoseconds), on: eventLoop) { [self] in check() }
+        timer.withLock { $0 = next }
+        if stopped.load(ordering: .relaxed) { next.cancel() }
     }
 
     private func check() {
@@ -70,11 +71,5 @@ final class UpstreamIdleWatch: Sendable {
         } else {
             arm(in: timeout - silent)
         }
-    }
-}
-
-extension Double {
-    fileprivate func formatted() -> String {
-        self == rounded() ? String(Int(self)) : String(self)
     }
 }

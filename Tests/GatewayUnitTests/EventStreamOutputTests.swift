@@ -11,19 +11,13 @@ import Testing
     func writesNeverOverlap() async throws {
         let body = BlockingBody()
         let output = EventStreamOutput(BlockingWriter(body: body))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await output.write("a") }
-            try await body.waitUntilEntered("a")
-            // "a" is inside the writer: a keep-alive is skipped, and "b" waits at the gate.
-            try await output.writeIfSilent(": ping", after: .zero)
-            group.addTask { try await output.write("b") }
-            try await Task.sleep(for: .milliseconds(50))
-            #expect(body.log == ["start a"])
-            body.release("a")
-            try await body.waitUntilEntered("b")
-            body.release("b")
-            try await group.waitForAll()
-        }
+        try await body.expectSecondWaits(
+            first: "a", { try await output.write("a") },
+            then: "b", { try await output.write("b") },
+            meanwhile: {
+                // "a" is inside the writer: a keep-alive is skipped.
+                try await output.writeIfSilent(": ping", after: .zero)
+            })
         #expect(body.log == ["start a", "end a", "start b", "end b"])
         #expect(body.maxInFlight == 1)
     }
@@ -32,17 +26,9 @@ import Testing
     func keepAliveHoldsTheGate() async throws {
         let body = BlockingBody()
         let output = EventStreamOutput(BlockingWriter(body: body))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await output.writeIfSilent(": ping", after: .zero) }
-            try await body.waitUntilEntered(": ping")
-            group.addTask { try await output.write("c") }
-            try await Task.sleep(for: .milliseconds(50))
-            #expect(body.log == ["start : ping"])
-            body.release(": ping")
-            try await body.waitUntilEntered("c")
-            body.release("c")
-            try await group.waitForAll()
-        }
+        try await body.expectSecondWaits(
+            first: ": ping", { try await output.writeIfSilent(": ping", after: .zero) },
+            then: "c", { try await output.write("c") })
         // Just written: not silent for 10 s, so no keep-alive.
         try await output.writeIfSilent(": ping", after: .seconds(10))
         #expect(body.log == ["start : ping", "end : ping", "start c", "end c"])
@@ -57,26 +43,21 @@ private final class BlockingBody: Sendable {
         var inFlight = 0
         var maxInFlight = 0
         var released: Set<String> = []
-        var waiting: [String: CheckedContinuation<Void, Never>] = [:]
     }
     private let state = Mutex(State())
 
     var log: [String] { state.withLock { $0.log } }
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
 
+    /// Stays until `release(text)`, at most 2 s (a broken gate then shows in the log, not as a hang).
     func enter(_ text: String) async {
         state.withLock { s in
             s.log.append("start \(text)")
             s.inFlight += 1
             s.maxInFlight = max(s.maxInFlight, s.inFlight)
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s in
-                if s.released.contains(text) { return true }
-                s.waiting[text] = continuation
-                return false
-            }
-            if now { continuation.resume() }
+        for _ in 0..<400 where !state.withLock({ $0.released.contains(text) }) {
+            try? await Task.sleep(for: .milliseconds(5))
         }
         state.withLock { s in
             s.inFlight -= 1
@@ -85,11 +66,28 @@ private final class BlockingBody: Sendable {
     }
 
     func release(_ text: String) {
-        let waiter = state.withLock { s in
-            s.released.insert(text)
-            return s.waiting.removeValue(forKey: text)
+        _ = state.withLock { $0.released.insert(text) }
+    }
+
+    /// Starts `first`; once it is inside the writer runs `meanwhile` and starts `second`,
+    /// checks that `second` waits at the gate, then lets both through in order.
+    func expectSecondWaits(
+        first: String, _ firstWrite: @escaping @Sendable () async throws -> Void,
+        then second: String, _ secondWrite: @escaping @Sendable () async throws -> Void,
+        meanwhile: () async throws -> Void = {}
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask(operation: firstWrite)
+            try await waitUntilEntered(first)
+            try await meanwhile()
+            group.addTask(operation: secondWrite)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(log == ["start \(first)"])
+            release(first)
+            try await waitUntilEntered(second)
+            release(second)
+            try await group.waitForAll()
         }
-        waiter?.resume()
     }
 
     func waitUntilEntered(_ text: String) async throws {

@@ -16,7 +16,7 @@ final class EventStreamOutput: @unchecked Sendable {
     private struct State {
         var busy = false
         var waiters: [CheckedContinuation<Void, Never>] = []
-        /// When the last write started.
+        /// When the last write ended (or the output was made).
         var lastWrite = ContinuousClock.now
     }
     private let state = Mutex(State())
@@ -39,7 +39,6 @@ final class EventStreamOutput: @unchecked Sendable {
             let now = ContinuousClock.now
             guard !s.busy, now - s.lastWrite >= silence else { return false }
             s.busy = true
-            s.lastWrite = now
             return true
         }
         guard silent else { return }
@@ -57,7 +56,6 @@ final class EventStreamOutput: @unchecked Sendable {
         let acquired = state.withLock { s in
             guard !s.busy else { return false }
             s.busy = true
-            s.lastWrite = .now
             return true
         }
         if acquired { return }
@@ -65,7 +63,6 @@ final class EventStreamOutput: @unchecked Sendable {
             let now = state.withLock { s in
                 guard s.busy else {
                     s.busy = true
-                    s.lastWrite = .now
                     return true
                 }
                 s.waiters.append(continuation)
@@ -75,14 +72,14 @@ final class EventStreamOutput: @unchecked Sendable {
         }
     }
 
-    /// Hands the gate to the next waiter, if any (it stays busy), else frees it.
+    /// A write ended: hands the gate to the next waiter, if any (it stays busy), else frees it.
     private func release() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.lastWrite = .now
             guard !s.waiters.isEmpty else {
                 s.busy = false
                 return nil
             }
-            s.lastWrite = .now
             return s.waiters.removeFirst()
         }
         next?.resume()
