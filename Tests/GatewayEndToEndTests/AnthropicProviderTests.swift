@@ -5,7 +5,9 @@ import Testing
 /// V2, L3, L4, J4: the `anthropic-messages` provider against an Anthropic-shaped fake upstream.
 @Suite("Anthropic Messages provider over HTTP")
 struct AnthropicProviderTests {
-    static func config(_ upstream: FakeUpstream, model: String = "claude/claude-test", extra: String = "") -> String {
+    static func config(
+        _ upstream: FakeUpstream, model: String = "claude/claude-test", extra: String = "", claudeExtra: String = ""
+    ) -> String {
         """
         {
           gateway: {
@@ -13,7 +15,7 @@ struct AnthropicProviderTests {
             http: { endpoints: { chatCompletions: { enabled: true } }, sseKeepAliveSeconds: 0 },
           },
           models: { providers: {
-            claude: { api: "anthropic-messages", baseUrl: "http://127.0.0.1:\(upstream.port)", apiKey: "sk-ant-test" },
+            claude: { api: "anthropic-messages", baseUrl: "http://127.0.0.1:\(upstream.port)", apiKey: "sk-ant-test"\(claudeExtra) },
             fake: { baseUrl: "\(upstream.baseURL)" },
           } },
           agents: { defaults: { model: \(model) } },
@@ -112,6 +114,23 @@ struct AnthropicProviderTests {
                 let r = try await gateway.chat(chatBody("x"))
                 #expect(r.status == status)
                 #expect(r.errorType == type)
+            }
+        }
+    }
+
+    @Test("an Anthropic stream that goes silent for timeoutSeconds ends with a timeout error and is closed")
+    func idleTimeout() async throws {
+        try await FakeUpstream.with { upstream in
+            let config = Self.config(upstream, model: #""claude/claude-test""#, claudeExtra: ", timeoutSeconds: 1")
+            try await TestGateway.with(config: config) { gateway in
+                await upstream.recorder.enqueue(.stall("first half, second half"))
+                let (r, events) = try await gateway.stream(chatBody("x", stream: true))
+                #expect(r.status == 200)
+                #expect(r.body.contains("first half"))
+                #expect(!r.body.contains("second half"))
+                #expect(events.contains { $0.contains("upstream provider timeout") })
+                #expect(events.last == "[DONE]")
+                #expect(await eventually(timeout: .seconds(10)) { await upstream.recorder.abandoned == 1 })
             }
         }
     }

@@ -40,6 +40,8 @@ enum FakeTurn: Sendable {
     case status(Int)
     /// Streams `tick` chunks 50 ms apart for this many chunks.
     case slow(Int)
+    /// Streams the first half of this text, sends nothing for 3 s, then the rest.
+    case stall(String)
 }
 
 /// Shared state of the fake upstream.
@@ -150,6 +152,7 @@ struct FakeUpstream: Sendable {
     static func respond(_ turn: FakeTurn, recorder: UpstreamRecorder) async -> Response {
         var events: [String] = []
         var delay: Duration = .zero
+        var pauseAfter: Int?
         switch turn {
         case .status(let code):
             await recorder.end(abandoned: false)
@@ -165,6 +168,13 @@ struct FakeUpstream: Sendable {
         case .slow(let count):
             delay = .milliseconds(50)
             for _ in 0..<count { events.append(chunk(.object(["content": .string("tick ")]))) }
+            events.append(chunk(.object([:]), finish: "stop"))
+        case .stall(let text):
+            let half = text.count / 2
+            events.append(chunk(.object(["content": .string(String(text.prefix(half)))])))
+            pauseAfter = 0
+            delay = .milliseconds(50)  // writes spread out, so a closed connection is noticed
+            events.append(chunk(.object(["content": .string(String(text.dropFirst(half)))])))
             events.append(chunk(.object([:]), finish: "stop"))
         case .toolCalls(let commentary, let calls):
             if !commentary.isEmpty { events.append(chunk(.object(["content": .string(commentary)]))) }
@@ -187,7 +197,7 @@ struct FakeUpstream: Sendable {
         }
         events.append(sse(.object(["choices": .array([]), "usage": usage])))
         events.append("data: [DONE]\n\n")
-        return streamed(events, delay: delay, recorder: recorder)
+        return streamed(events, delay: delay, pauseAfter: pauseAfter, recorder: recorder)
     }
 
     /// A scripted answer in the Anthropic Messages streaming shape.
@@ -241,9 +251,15 @@ struct FakeUpstream: Sendable {
             blockIndex += 1
         }
         var stopReason = "end_turn"
+        var pauseAfter: Int?
+        var delay: Duration = .zero
         switch turn {
         case .text(let text): textBlock(text)
         case .slow(let count): textBlock(String(repeating: "tick ", count: count))
+        case .stall(let text):
+            pauseAfter = events.count + 1  // after the block's start and its first delta
+            textBlock(text)
+            delay = .milliseconds(50)  // writes spread out, so a closed connection is noticed
         case .status: break
         case .toolCalls(let commentary, let calls):
             if !commentary.isEmpty { textBlock(commentary) }
@@ -287,17 +303,21 @@ struct FakeUpstream: Sendable {
                     "usage": .object(["output_tokens": .number(9)]),
                 ])))
         events.append(event("message_stop", .object(["type": .string("message_stop")])))
-        return streamed(events, delay: .zero, recorder: recorder)
+        return streamed(events, delay: delay, pauseAfter: pauseAfter, recorder: recorder)
     }
 
-    static func streamed(_ events: [String], delay: Duration, recorder: UpstreamRecorder) -> Response {
+    /// Writes `events`, `delay` apart, with 3 s of silence after the one at `pauseAfter`.
+    static func streamed(
+        _ events: [String], delay: Duration, pauseAfter: Int? = nil, recorder: UpstreamRecorder
+    ) -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
                 var abandoned = true
                 defer { Task { [abandoned] in await recorder.end(abandoned: abandoned) } }
-                for event in events {
+                for (index, event) in events.enumerated() {
                     try await writer.write(ByteBuffer(string: event))
+                    if index == pauseAfter { try await Task.sleep(for: .seconds(3)) }
                     if delay > .zero { try await Task.sleep(for: delay) }
                 }
                 abandoned = false
