@@ -147,7 +147,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelProvidersTests",
-            dependencies: ["ModelProviders"],
+            dependencies: [
+                "ModelProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
