@@ -42,7 +42,7 @@ struct LocalModelTests {
         let port = try await gateway.waitForListening()
         try await withClient { client in
             let (status, body) = try await postChat(
-                client, port: port, body: chatBody("Say hello.", extra: #","max_tokens":12"#))
+                client, port: port, body: chatBody("Say hello.", extra: #","max_tokens":12,"temperature":0"#))
             #expect(status == 200, "\(body)")
             let json = try #require(try? JSONValue.parse(Data(body.utf8)))
             let text = json["choices"]?[0]?["message"]?["content"]?.stringValue ?? ""
@@ -50,7 +50,7 @@ struct LocalModelTests {
             #expect((json["usage"]?["completion_tokens"]?.doubleValue ?? 0) > 0)
 
             let (streamStatus, streamBody) = try await postChat(
-                client, port: port, body: chatBody("Count to three.", stream: true, extra: #","max_tokens":12"#))
+                client, port: port, body: chatBody("Count to three.", stream: true, extra: #","max_tokens":12,"temperature":0"#))
             #expect(streamStatus == 200)
             var decoder = SSEDecoder()
             let events = decoder.feed(Array(streamBody.utf8)) + decoder.finish()
@@ -101,11 +101,14 @@ struct LocalModelTests {
     @Test("without max_tokens the local model stops at its configured cap instead of filling the context (V3)")
     func defaultTokenCap() async throws {
         try Self.requireInstalled()
+        // Greedy decoding (temperature 0) makes the answer fixed: it is far longer than 6 tokens, so
+        // the cap, not an early end-of-text, must stop it (a sampled answer once ended after 4 tokens).
         let config = Self.config(localExtra: #", models: [{ id: "smollm2-135m-instruct", maxTokens: 6 }]"#)
         let gateway = try GatewayProcess(["gateway", "--port", "0"], config: config)
         let port = try await gateway.waitForListening()
         try await withClient { client in
-            let (status, body) = try await postChat(client, port: port, body: chatBody("Tell me a long story."))
+            let (status, body) = try await postChat(client, port: port, body: chatBody(
+                "Tell me a long story about a dragon, in many sentences.", extra: #","temperature":0,"seed":7"#))
             #expect(status == 200, "\(body)")
             let json = try #require(try? JSONValue.parse(Data(body.utf8)))
             #expect(json["usage"]?["completion_tokens"]?.doubleValue == 6)
