@@ -9,7 +9,9 @@
 # default stateless sessions persisted to SQLite in a temporary state directory on disk), all
 # on 127.0.0.1. Every figure is measured for the gateway and, in the same run, straight against
 # the fake. Prints one table and writes it, with date and machine, to docs/performance.md.
-# Everything started here is stopped on exit.
+# For reference, the same load also goes through nginx (Debian's package, installed if missing;
+# skipped if it cannot be) as a plain reverse proxy in front of the same fakes: what a relay
+# that does nothing else costs on this machine. Everything started here is stopped on exit.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -43,6 +45,15 @@ if ! command -v wrk >/dev/null; then
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
     $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
 fi
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+if [[ ! -x $NGINX_BIN ]]; then
+    log "installing nginx (reference relay)"
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get install -y nginx-light >/dev/null 2>&1 || $SUDO apt-get install -y nginx >/dev/null 2>&1 || true
+    # Only the binary is used; the package's own service stays stopped.
+    $SUDO service nginx stop >/dev/null 2>&1 || true
+fi
+[[ -x $NGINX_BIN ]] || { log "nginx is not available: the reference column stays empty"; NGINX_BIN=""; }
 command -v python3 >/dev/null || die "python3 is needed"
 command -v curl >/dev/null || die "curl is needed"
 
@@ -160,6 +171,62 @@ done
 GW_URL=http://127.0.0.1:$GW/v1/chat/completions
 log "gateway on $GW (pid $GATEWAY_PID); fakes: instant $FAKE_INSTANT, stream $FAKE_STREAM, idle $FAKE_IDLE"
 
+# --- the reference relay: nginx as a plain reverse proxy in front of the same fakes ---------
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+NGX_URL="" NGX_STREAM_URL="" NGX_IDLE_URL="" NGINX_PID=""
+if [[ -n $NGINX_BIN ]]; then
+    mkdir -p "$T/nginx/logs"
+    NGX_INSTANT=$(free_port) NGX_STREAM=$(free_port) NGX_IDLE=$(free_port)
+    ngx_server() { # port upstream-name
+        printf '  server { listen 127.0.0.1:%s; location / { proxy_pass http://%s; } }\n' "$1" "$2"
+    }
+    cat >"$T/nginx/nginx.conf" <<EOF
+worker_processes auto;
+worker_rlimit_nofile $((STREAMS * 3 + 4096));
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/logs/error.log warn;
+events { worker_connections $((STREAMS * 2 + 1024)); }
+http {
+  access_log off;
+  client_body_temp_path $T/nginx/body; proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fastcgi; uwsgi_temp_path $T/nginx/uwsgi; scgi_temp_path $T/nginx/scgi;
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_buffering off;
+  proxy_read_timeout 120s;
+  upstream instant { server 127.0.0.1:$FAKE_INSTANT; keepalive 256; }
+  upstream stream { server 127.0.0.1:$FAKE_STREAM; keepalive 256; }
+  upstream idle { server 127.0.0.1:$FAKE_IDLE; keepalive 256; }
+$(ngx_server "$NGX_INSTANT" instant)
+$(ngx_server "$NGX_STREAM" stream)
+$(ngx_server "$NGX_IDLE" idle)
+}
+EOF
+    "$NGINX_BIN" -p "$T/nginx" -c "$T/nginx/nginx.conf" -g 'daemon off;' >"$T/nginx.out" 2>"$T/nginx.err" &
+    NGINX_PID=$!
+    PIDS+=("$NGINX_PID")
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null -d '{}' "http://127.0.0.1:$NGX_INSTANT/v1/chat/completions" 2>/dev/null && break
+        sleep 0.05
+    done
+    if kill -0 "$NGINX_PID" 2>/dev/null; then
+        NGX_URL=http://127.0.0.1:$NGX_INSTANT/v1/chat/completions
+        NGX_STREAM_URL=http://127.0.0.1:$NGX_STREAM/v1/chat/completions
+        NGX_IDLE_URL=http://127.0.0.1:$NGX_IDLE/v1/chat/completions
+        log "reference relay: nginx (pid $NGINX_PID) on $NGX_INSTANT, $NGX_STREAM, $NGX_IDLE"
+    else
+        log "nginx did not start ($(tail -n 3 "$T/nginx.err" | tr '\n' ' ')): the reference column stays empty"
+    fi
+fi
+# RSS of a process and its children (nginx: master + workers).
+rss_tree_kib() {
+    local total=0 p
+    for p in $1 $(cat "/proc/$1/task/"*/children 2>/dev/null); do
+        total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+
 sleep 1
 GW_IDLE_KIB=$(rss_kib "$GATEWAY_PID")
 FAKE_IDLE_KIB=$(rss_kib "$FAKE_IDLE_PID")
@@ -184,14 +251,14 @@ log "sanity checks passed"
 # --- memory: K idle-ish open streams ------------------------------------------------------
 hold_streams() { # label url agent pid → "rss_before rss_with open first"
     local label=$1 url=$2 agent=$3 pid=$4 before with=""
-    before=$(rss_kib "$pid")
+    before=$(rss_tree_kib "$pid")
     timeout 120 python3 "$BENCH_DIR/streams.py" --url "$url" --token "$TOKEN" --agent "$agent" \
         --streams "$STREAMS" --hold-seconds 6 --ready-timeout 30 --label "$label" \
         >"$R/hold-$label.out" 2>"$R/hold-$label.err" &
     local client=$!
     for _ in $(seq 900); do
         if grep -q '^READY' "$R/hold-$label.out" 2>/dev/null; then
-            with=$(rss_kib "$pid")
+            with=$(rss_tree_kib "$pid")
             break
         fi
         kill -0 "$client" 2>/dev/null || break
@@ -212,10 +279,21 @@ read -r FAKE_MEM_BEFORE FAKE_MEM_WITH FAKE_MEM_OPEN FAKE_MEM_FIRST < <(hold_stre
 [[ -n ${FAKE_MEM_FIRST:-} ]] || die "memory run against the fake failed"
 log "gateway RSS ${GW_MEM_BEFORE} → ${GW_MEM_WITH} KiB with $GW_MEM_OPEN open ($GW_MEM_FIRST with a first token)"
 log "fake RSS ${FAKE_MEM_BEFORE} → ${FAKE_MEM_WITH} KiB with $FAKE_MEM_OPEN open"
+NGX_MEM="null"
+if [[ -n $NGX_URL ]]; then
+    sleep 2
+    log "memory: $STREAMS idle open streams (nginx, reference)"
+    NGX_IDLE_KIB=$(rss_tree_kib "$NGINX_PID")
+    if read -r NGX_MEM_BEFORE NGX_MEM_WITH NGX_MEM_OPEN NGX_MEM_FIRST < <(hold_streams nginx "$NGX_IDLE_URL" "" "$NGINX_PID") \
+        && [[ -n ${NGX_MEM_FIRST:-} ]]; then
+        NGX_MEM="{\"idle_kib\": $NGX_IDLE_KIB, \"before_kib\": $NGX_MEM_BEFORE, \"with_kib\": $NGX_MEM_WITH, \"open\": $NGX_MEM_OPEN}"
+    fi
+fi
 cat >"$R/memory.json" <<EOF
 {"gateway_idle_kib": $GW_IDLE_KIB, "direct_idle_kib": $FAKE_IDLE_KIB,
  "gateway_before_kib": $GW_MEM_BEFORE, "gateway_with_kib": $GW_MEM_WITH, "gateway_open": $GW_MEM_OPEN, "gateway_first": $GW_MEM_FIRST,
- "direct_before_kib": $FAKE_MEM_BEFORE, "direct_with_kib": $FAKE_MEM_WITH, "direct_open": $FAKE_MEM_OPEN, "direct_first": $FAKE_MEM_FIRST}
+ "direct_before_kib": $FAKE_MEM_BEFORE, "direct_with_kib": $FAKE_MEM_WITH, "direct_open": $FAKE_MEM_OPEN, "direct_first": $FAKE_MEM_FIRST,
+ "nginx": $NGX_MEM}
 EOF
 sleep 2
 
@@ -235,14 +313,17 @@ DIRECT_URL=http://127.0.0.1:$FAKE_INSTANT/v1/chat/completions
 log "warm-up"
 run_wrk "$R/warm-gw.txt" "$GW_URL" 4 1 3 "$TOKEN"
 run_wrk "$R/warm-direct.txt" "$DIRECT_URL" 4 1 2
+[[ -n $NGX_URL ]] && run_wrk "$R/warm-nginx.txt" "$NGX_URL" 4 1 2
 log "latency, 1 connection, ${LAT_SECONDS}s each"
 run_wrk "$R/lat-gateway.txt" "$GW_URL" 1 1 "$LAT_SECONDS" "$TOKEN"
 run_wrk "$R/lat-direct.txt" "$DIRECT_URL" 1 1 "$LAT_SECONDS"
+[[ -n $NGX_URL ]] && run_wrk "$R/lat-nginx.txt" "$NGX_URL" 1 1 "$LAT_SECONDS"
 
 # --- throughput at 64 connections, non-stream ---------------------------------------------
 log "throughput, 64 connections, ${TP_SECONDS}s each"
 run_wrk "$R/tp-gateway.txt" "$GW_URL" 64 2 "$TP_SECONDS" "$TOKEN"
 run_wrk "$R/tp-direct.txt" "$DIRECT_URL" 64 2 "$TP_SECONDS"
+[[ -n $NGX_URL ]] && run_wrk "$R/tp-nginx.txt" "$NGX_URL" 64 2 "$TP_SECONDS"
 GW_AFTER_TP_KIB=$(rss_kib "$GATEWAY_PID")
 echo "{\"gateway_after_throughput_kib\": $GW_AFTER_TP_KIB}" >"$R/after-tp.json"
 
@@ -258,14 +339,20 @@ stream_run() { # out label url agent args...
 log "streaming, low load: $LOW_STREAMS streams one at a time (50 chunks × 20 ms)"
 stream_run "$R/low-gateway.json" low-gateway "$GW_URL" stream --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
 stream_run "$R/low-direct.json" low-direct "$STREAM_DIRECT_URL" "" --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
+[[ -n $NGX_URL ]] && stream_run "$R/low-nginx.json" low-nginx "$NGX_STREAM_URL" "" --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
 log "streaming: $STREAMS concurrent streams (50 chunks × 20 ms)"
 stream_run "$R/streams-gateway.json" streams-gateway "$GW_URL" stream --streams "$STREAMS" --timeout 90
 sleep 2
 stream_run "$R/streams-direct.json" streams-direct "$STREAM_DIRECT_URL" "" --streams "$STREAMS" --timeout 90
+if [[ -n $NGX_URL ]]; then
+    sleep 2
+    stream_run "$R/streams-nginx.json" streams-nginx "$NGX_STREAM_URL" "" --streams "$STREAMS" --timeout 90
+fi
 GW_FINAL_KIB=$(rss_kib "$GATEWAY_PID")
 echo "{\"gateway_final_kib\": $GW_FINAL_KIB}" >"$R/final.json"
 
-# Stop the load gateway before the cold-start runs.
+# Stop the load gateway (and nginx) before the cold-start runs.
+[[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null
 kill -TERM "$GATEWAY_PID" 2>/dev/null || true
 for _ in $(seq 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
 

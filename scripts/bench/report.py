@@ -61,63 +61,77 @@ def build(results):
     after_tp = load_json(os.path.join(results, "after-tp.json"), {})
     final = load_json(os.path.join(results, "final.json"), {})
     fsync = load_json(os.path.join(results, "fsync.json"))
+    # The reference relay (nginx in front of the same fakes), when the run had one.
+    lat_n, tp_n = load_wrk(os.path.join(results, "lat-nginx.txt")), load_wrk(os.path.join(results, "tp-nginx.txt"))
+    st_n, lo_n = load_json(os.path.join(results, "streams-nginx.json")), load_json(os.path.join(results, "low-nginx.json"))
+    mem_n = mem.get("nginx") if mem else None
 
     rows = []
 
-    def add(metric, g, d, extra, target, ok):
-        rows.append((metric, g, d, extra, target, mark(ok)))
+    def add(metric, g, d, extra, target, ok, ref=""):
+        rows.append((metric, g, d, extra, target, mark(ok), ref))
 
     if lat_g and lat_d:
         for p, limit in (("p50", 0.2), ("p99", 0.5)):
             g, d = lat_g[f"{p}_us"] / 1000, lat_d[f"{p}_us"] / 1000
+            n = lat_n[f"{p}_us"] / 1000 if lat_n else None
             add(f"latency {p}, 1 connection, non-stream (ms)", fmt(g, 3), fmt(d, 3), f"+{fmt(g - d, 3)} ms",
-                f"≤ +{limit} ms", g - d <= limit)
+                f"≤ +{limit} ms", g - d <= limit, f"{fmt(n, 3)} (+{fmt(n - d, 3)} ms)" if n is not None else "")
     if fsync:
         rows.append(("durability floor: fdatasync of 4 KiB on the state disk, p50 / p99 (ms)",
                      f"{fmt(fsync['p50_ms'], 3)} / {fmt(fsync['p99_ms'], 3)}", "", "", "(informative: paid once per "
-                     "answer at 1 connection)", ""))
+                     "answer at 1 connection)", "", ""))
     if tp_g and tp_d:
         g, d = tp_g["rps"], tp_d["rps"]
+        n = tp_n["rps"] if tp_n else None
         add("throughput, 64 connections, non-stream (req/s)", fmt(g, 0), fmt(d, 0), f"{fmt(g / d, 3)}×", "≥ 0.4×",
-            g / d >= 0.4)
+            g / d >= 0.4, f"{fmt(n, 0)} ({fmt(n / d, 3)}×)" if n else "")
         add("fake headroom: direct ÷ gateway req/s", "", "", f"{fmt(d / g, 1)}×", "≥ 3× (fake not the bottleneck)",
             d / g >= 3)
     if st_g and st_d:
         add(f"streams completed, {k} concurrent (50 × 20 ms)", f"{st_g['ok']}/{k}", f"{st_d['ok']}/{k}", "", f"{k}/{k}",
-            st_g["ok"] == st_g["streams"])
+            st_g["ok"] == st_g["streams"], f"{st_n['ok']}/{k}" if st_n else "")
         for p in ("p50", "p99"):
             g, d = st_g[f"ttft_{p}_ms"], st_d[f"ttft_{p}_ms"]
             add(f"TTFT {p}, {k} concurrent streams (ms)", fmt(g, 1), fmt(d, 1),
-                f"+{fmt(g - d, 1)} ms" if g is not None and d is not None else "—", "(informative)", None)
+                f"+{fmt(g - d, 1)} ms" if g is not None and d is not None else "—", "(informative)", None,
+                fmt(st_n[f"ttft_{p}_ms"], 1) if st_n else "")
         gs, ds = st_g["stalls"], st_d["stalls"]
         add(f"stalls (gaps > 200 ms), {k} concurrent streams", f"{gs} in {st_g['stalled_streams']} streams",
             f"{ds} in {st_d['stalled_streams']} streams", f"+{gs - ds}", "0 not caused by the fake",
-            gs <= ds and st_g["ok"] == st_g["streams"])
+            gs <= ds and st_g["ok"] == st_g["streams"],
+            f"{st_n['stalls']} in {st_n['stalled_streams']} streams" if st_n else "")
         add(f"max gap between chunks, {k} concurrent streams (ms)", fmt(st_g["gap_max_ms"], 1),
-            fmt(st_d["gap_max_ms"], 1), "", "< 200 ms", (st_g["gap_max_ms"] or 0) < 200)
+            fmt(st_d["gap_max_ms"], 1), "", "< 200 ms", (st_g["gap_max_ms"] or 0) < 200,
+            fmt(st_n["gap_max_ms"], 1) if st_n else "")
     if lo_g and lo_d:
         g, d = lo_g["ttft_p99_ms"], lo_d["ttft_p99_ms"]
+        n = lo_n["ttft_p99_ms"] if lo_n else None
         add("TTFT p99, low load: 1 stream at a time (ms)", fmt(g, 2), fmt(d, 2),
             f"+{fmt(g - d, 2)} ms" if g is not None and d is not None else "—", "≤ +1 ms",
-            g is not None and d is not None and g - d <= 1)
+            g is not None and d is not None and g - d <= 1,
+            f"{fmt(n, 2)} (+{fmt(n - d, 2)} ms)" if n is not None and d is not None else "")
         add("chunks arriving one per read, low load (% / median gap ms)",
             f"{fmt(lo_g['chunks_alone_pct'], 0)}% / {fmt(lo_g['gap_p50_ms'], 1)}",
             f"{fmt(lo_d['chunks_alone_pct'], 0)}% / {fmt(lo_d['gap_p50_ms'], 1)}", "",
             "no buffering (≈ direct)",
-            lo_g["chunks_alone_pct"] is not None and lo_g["chunks_alone_pct"] >= min(95, (lo_d["chunks_alone_pct"] or 0) - 2))
+            lo_g["chunks_alone_pct"] is not None and lo_g["chunks_alone_pct"] >= min(95, (lo_d["chunks_alone_pct"] or 0) - 2),
+            f"{fmt(lo_n['chunks_alone_pct'], 0)}% / {fmt(lo_n['gap_p50_ms'], 1)}" if lo_n else "")
     if mem:
         g, d = mem["gateway_idle_kib"] / 1024, mem["direct_idle_kib"] / 1024
-        add("idle RSS after start (MiB)", fmt(g, 1), fmt(d, 1), "", "≤ 40 MiB", g <= 40)
+        add("idle RSS after start (MiB)", fmt(g, 1), fmt(d, 1), "", "≤ 40 MiB", g <= 40,
+            f"{fmt(mem_n['idle_kib'] / 1024, 1)} (master + workers)" if mem_n else "")
         gper = (mem["gateway_with_kib"] - mem["gateway_before_kib"]) / max(1, mem["gateway_open"])
         dper = (mem["direct_with_kib"] - mem["direct_before_kib"]) / max(1, mem["direct_open"])
+        nper = (mem_n["with_kib"] - mem_n["before_kib"]) / max(1, mem_n["open"]) if mem_n else None
         add(f"RSS per open idle stream, {mem['gateway_open']} open (KiB)", fmt(gper, 1), fmt(dper, 1), "", "≤ 20 KiB",
-            gper <= 20)
+            gper <= 20, fmt(nper, 1) if nper is not None else "")
     if cold_g and cold_d:
         g, d = cold_g["median_ms"], cold_d["median_ms"]
         add("cold start: exec → first 200 /health, median of 5 (ms)", fmt(g, 1), fmt(d, 1), f"+{fmt(g - d, 1)} ms",
             "≤ 150 ms", g <= 150)
 
-    header = ("metric", "gateway", "direct (fake)", "ratio / added", "target", "")
+    header = ("metric", "gateway", "direct (fake)", "ratio / added", "target", "", "reference: nginx relay")
     table = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     table += ["| " + " | ".join(r) + " |" for r in rows]
 
@@ -133,18 +147,19 @@ def build(results):
             f"Gateway RSS after the throughput run {after_tp.get('gateway_after_throughput_kib', 0) / 1024:.1f} MiB, "
             f"at the end {final.get('gateway_final_kib', 0) / 1024:.1f} MiB.")
     for name, w in (("latency gateway", lat_g), ("latency direct", lat_d), ("throughput gateway", tp_g),
-                    ("throughput direct", tp_d)):
+                    ("throughput direct", tp_d), ("latency nginx", lat_n), ("throughput nginx", tp_n)):
         if w and (w["non2xx"] or w["errors"]):
             notes.append(f"{name}: {int(w['non2xx'])} non-2xx responses, {int(w['errors'])} socket errors.")
     for name, s in (("streams gateway", st_g), ("streams direct", st_d), ("low-load gateway", lo_g),
-                    ("low-load direct", lo_d)):
+                    ("low-load direct", lo_d), ("streams nginx", st_n), ("low-load nginx", lo_n)):
         if s and s.get("errors"):
             notes.append(f"{name}: errors {s['errors']}.")
     if st_g:
         notes.append(
             f"{k} streams through the gateway took {st_g['elapsed_s']:.1f} s "
             f"(direct {st_d['elapsed_s']:.1f} s); inter-chunk gap p99 {fmt(st_g['gap_p99_ms'], 1)} ms "
-            f"(direct {fmt(st_d['gap_p99_ms'], 1)} ms).")
+            f"(direct {fmt(st_d['gap_p99_ms'], 1)} ms"
+            + (f", nginx {st_n['elapsed_s']:.1f} s and {fmt(st_n['gap_p99_ms'], 1)} ms" if st_n else "") + ").")
     if meta.get("load_start"):
         notes.append(f"Load average (1, 5, 15 min) at the start {meta['load_start']}, at the end {meta.get('load_end', '?')} "
                      f"(other work on the machine disturbs wall-clock figures; ratios are measured side by side).")
