@@ -218,6 +218,23 @@ EOF
         log "nginx did not start ($(tail -n 3 "$T/nginx.err" | tr '\n' ' ')): the reference column stays empty"
     fi
 fi
+# CPU time (user + system, ms) of a process and its children (nginx: master + workers).
+cpu_tree_ms() {
+    local total=0 p hz
+    hz=$(getconf CLK_TCK)
+    for p in $1 $(cat "/proc/$1/task/"*/children 2>/dev/null); do
+        total=$((total + $(awk -v hz="$hz" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+# Runs "$@" and appends `"name": {"proxy_ms": …, "fake_ms": …}` (CPU used meanwhile) to $R/cpu.txt.
+with_cpu() { # name proxy-pid fake-pid command...
+    local name=$1 proxy=$2 fake=$3 p0 f0
+    shift 3
+    p0=$(cpu_tree_ms "$proxy") f0=$(cpu_tree_ms "$fake")
+    "$@"
+    echo "\"$name\": {\"proxy_ms\": $(($(cpu_tree_ms "$proxy") - p0)), \"fake_ms\": $(($(cpu_tree_ms "$fake") - f0))}," >>"$R/cpu.txt"
+}
 # RSS of a process and its children (nginx: master + workers).
 rss_tree_kib() {
     local total=0 p
@@ -321,9 +338,9 @@ run_wrk "$R/lat-direct.txt" "$DIRECT_URL" 1 1 "$LAT_SECONDS"
 
 # --- throughput at 64 connections, non-stream ---------------------------------------------
 log "throughput, 64 connections, ${TP_SECONDS}s each"
-run_wrk "$R/tp-gateway.txt" "$GW_URL" 64 2 "$TP_SECONDS" "$TOKEN"
-run_wrk "$R/tp-direct.txt" "$DIRECT_URL" 64 2 "$TP_SECONDS"
-[[ -n $NGX_URL ]] && run_wrk "$R/tp-nginx.txt" "$NGX_URL" 64 2 "$TP_SECONDS"
+with_cpu tp-gateway "$GATEWAY_PID" "$FAKE_INSTANT_PID" run_wrk "$R/tp-gateway.txt" "$GW_URL" 64 2 "$TP_SECONDS" "$TOKEN"
+with_cpu tp-direct "$FAKE_INSTANT_PID" "$FAKE_INSTANT_PID" run_wrk "$R/tp-direct.txt" "$DIRECT_URL" 64 2 "$TP_SECONDS"
+[[ -n $NGX_URL ]] && with_cpu tp-nginx "$NGINX_PID" "$FAKE_INSTANT_PID" run_wrk "$R/tp-nginx.txt" "$NGX_URL" 64 2 "$TP_SECONDS"
 GW_AFTER_TP_KIB=$(rss_kib "$GATEWAY_PID")
 echo "{\"gateway_after_throughput_kib\": $GW_AFTER_TP_KIB}" >"$R/after-tp.json"
 
@@ -341,14 +358,18 @@ stream_run "$R/low-gateway.json" low-gateway "$GW_URL" stream --streams "$LOW_ST
 stream_run "$R/low-direct.json" low-direct "$STREAM_DIRECT_URL" "" --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
 [[ -n $NGX_URL ]] && stream_run "$R/low-nginx.json" low-nginx "$NGX_STREAM_URL" "" --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
 log "streaming: $STREAMS concurrent streams (50 chunks × 20 ms)"
-stream_run "$R/streams-gateway.json" streams-gateway "$GW_URL" stream --streams "$STREAMS" --timeout 90
+with_cpu streams-gateway "$GATEWAY_PID" "$FAKE_STREAM_PID" \
+    stream_run "$R/streams-gateway.json" streams-gateway "$GW_URL" stream --streams "$STREAMS" --timeout 90
 sleep 2
-stream_run "$R/streams-direct.json" streams-direct "$STREAM_DIRECT_URL" "" --streams "$STREAMS" --timeout 90
+with_cpu streams-direct "$FAKE_STREAM_PID" "$FAKE_STREAM_PID" \
+    stream_run "$R/streams-direct.json" streams-direct "$STREAM_DIRECT_URL" "" --streams "$STREAMS" --timeout 90
 if [[ -n $NGX_URL ]]; then
     sleep 2
-    stream_run "$R/streams-nginx.json" streams-nginx "$NGX_STREAM_URL" "" --streams "$STREAMS" --timeout 90
+    with_cpu streams-nginx "$NGINX_PID" "$FAKE_STREAM_PID" \
+        stream_run "$R/streams-nginx.json" streams-nginx "$NGX_STREAM_URL" "" --streams "$STREAMS" --timeout 90
 fi
 GW_FINAL_KIB=$(rss_kib "$GATEWAY_PID")
+{ echo "{"; cat "$R/cpu.txt" 2>/dev/null; echo '"end": null}'; } >"$R/cpu.json"
 echo "{\"gateway_final_kib\": $GW_FINAL_KIB}" >"$R/final.json"
 
 # Stop the load gateway (and nginx) before the cold-start runs.

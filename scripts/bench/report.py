@@ -65,6 +65,7 @@ def build(results):
     lat_n, tp_n = load_wrk(os.path.join(results, "lat-nginx.txt")), load_wrk(os.path.join(results, "tp-nginx.txt"))
     st_n, lo_n = load_json(os.path.join(results, "streams-nginx.json")), load_json(os.path.join(results, "low-nginx.json"))
     mem_n = mem.get("nginx") if mem else None
+    cpu = load_json(os.path.join(results, "cpu.json"), {})
 
     rows = []
 
@@ -88,6 +89,14 @@ def build(results):
             g / d >= 0.4, f"{fmt(n, 0)} ({fmt(n / d, 3)}×)" if n else "")
         add("fake headroom: direct ÷ gateway req/s", "", "", f"{fmt(d / g, 1)}×", "≥ 3× (fake not the bottleneck)",
             d / g >= 3)
+        cg, cd, cn = cpu.get("tp-gateway"), cpu.get("tp-direct"), cpu.get("tp-nginx")
+        if cg and cd:
+            # CPU time per answered request: the relay's own (gateway or nginx), and the fake's.
+            def per_request(c, w):
+                return c["proxy_ms"] * 1000 / max(1, w["requests"])
+            add("CPU per request, 64 connections (µs; direct: the fake's)", fmt(per_request(cg, tp_g), 0),
+                fmt(per_request(cd, tp_d), 0), f"{fmt(per_request(cg, tp_g) / max(1e-9, per_request(cd, tp_d)), 1)}×",
+                "(informative)", None, fmt(per_request(cn, tp_n), 0) if cn and tp_n else "")
     if st_g and st_d:
         add(f"streams completed, {k} concurrent (50 × 20 ms)", f"{st_g['ok']}/{k}", f"{st_d['ok']}/{k}", "", f"{k}/{k}",
             st_g["ok"] == st_g["streams"], f"{st_n['ok']}/{k}" if st_n else "")
@@ -101,6 +110,14 @@ def build(results):
             f"{ds} in {st_d['stalled_streams']} streams", f"+{gs - ds}", "0 not caused by the fake",
             gs <= ds and st_g["ok"] == st_g["streams"],
             f"{st_n['stalls']} in {st_n['stalled_streams']} streams" if st_n else "")
+        cg, cd, cn = cpu.get("streams-gateway"), cpu.get("streams-direct"), cpu.get("streams-nginx")
+        if cg and cd:
+            def per_chunk(c, st):
+                return c["proxy_ms"] * 1000 / max(1, st["chunks"])
+            add(f"CPU per relayed chunk, {k} streams, set-up included (µs; direct: the fake's)",
+                fmt(per_chunk(cg, st_g), 1), fmt(per_chunk(cd, st_d), 1),
+                f"{fmt(per_chunk(cg, st_g) / max(1e-9, per_chunk(cd, st_d)), 1)}×", "(informative)", None,
+                fmt(per_chunk(cn, st_n), 1) if cn and st_n else "")
         add(f"max gap between chunks, {k} concurrent streams (ms)", fmt(st_g["gap_max_ms"], 1),
             fmt(st_d["gap_max_ms"], 1), "", "< 200 ms", (st_g["gap_max_ms"] or 0) < 200,
             fmt(st_n["gap_max_ms"], 1) if st_n else "")
