@@ -196,13 +196,14 @@ session per request) persisted to SQLite (`synchronous = FULL`) in a temporary s
 on disk. Every figure is measured for the gateway and, in the same run, straight against the fake:
 
 - **latency**: `wrk -c1 -t1 -d10s --latency` with `scripts/bench/post.lua` (a non-stream POST);
-- **throughput**: `wrk -c64 -t2 -d15s`; the fake answers at once. The gateway always calls its
-  upstream with `stream: true`, so behind the gateway the fake writes its whole 50-chunk
-  stream in one go, while direct requests get the same text as one canned JSON completion;
+- **throughput**: `wrk -c64 -t2 -d15s`; the fake answers at once (a non-stream answer makes a
+  non-stream upstream call, so both paths get the same canned JSON completion); CPU time per
+  request of the gateway and of nginx (below) from `/proc/<pid>/stat`;
 - **streaming**: `scripts/bench/streams.py` (Python asyncio, stdlib) opens K concurrent
   streams (default 2,000, sent over 0.5 s) of 50 chunks × 20 ms and records time to first
   content token and the gaps between chunks (a *stall* is a gap > 200 ms); plus 20 streams one
-  at a time for the low-load TTFT and the per-read chunk count (buffering check);
+  at a time for the low-load TTFT and the per-read chunk count (buffering check); CPU time per
+  relayed chunk (stream set-up included);
 - **memory**: gateway VmRSS right after start, and with K open streams whose upstream sends one
   chunk and then stays silent → additional KiB per stream (the fake's own figures beside it);
 - **cold start**: exec → first `200` from `GET /health` without the local model, median of 5
@@ -221,6 +222,12 @@ TTFT p99 and "alone in a read" figures before blaming the gateway). The *durabil
 times one `fdatasync` of a 4 KiB overwrite in the state directory's filesystem: every
 non-stream answer waits for its turn to be synced, so at one connection the added latency
 cannot go below it (on this VM's disk it ranged from 0.06 to 4 ms within one afternoon).
+
+The last column runs the same loads through **nginx** (Debian's package, installed by the script
+if missing; the column stays empty if it cannot be) configured as a plain reverse proxy in front
+of the same fakes: upstream keep-alive, `proxy_buffering off`, one worker per core. It answers
+"can anything in front of the fake meet this target on this machine, with the load generator on
+the same two cores?" — for every target, nginx can.
 
 ## Where the time went, and what changed (issue 6, branch `perf`)
 
@@ -359,6 +366,35 @@ wake-up on each side, AHC's idle-read timer re-armed per chunk, two socket sysca
 (The streaming and cold-start phases of that run overlapped a compile; the run before it,
 at 11:46 UTC on commit 69d0694, had 0 stalls for 2,000 streams, TTFT p99 at low load +2.59 ms,
 cold start 23.6 ms, and commits that were not synced.)
+
+## Round 5: a reference relay, and admission for new streams (2026-11-30)
+
+- **nginx beside every row.** Side by side in one run (12:49 UTC, commit 41a3c1b): nginx adds
+  +0.03 / +0.13 ms (p50 / p99) at one connection, relays 0.60× the direct throughput, has no
+  stall at 2,000 streams, adds +0.38 ms to low-load TTFT p99, and holds 17.9 KiB per open
+  stream. So the targets are those of a plain relay, reachable on this machine; the gateway's
+  misses are its own cost, not the box's. Per unit of work: **357 µs of CPU per non-stream
+  request against nginx's 21 µs** (17×; an agent run, a durable transcript, AsyncHTTPClient and
+  Hummingbird against a byte relay), and 33 µs per relayed chunk against 19 µs (1.8×, stream
+  set-up included).
+- **Stalls were a scheduling problem, not only a cost problem.** 2,000 streams sent over 0.5 s
+  start ~4,000 runs/s, ~0.85 ms of CPU each; all of that set-up was queued on the event loops
+  at once, and NIO runs every queued job before it polls sockets again, so the chunks of the
+  streams already open waited behind hundreds of set-ups: gaps of 700–900 ms. nginx's set-up
+  is cheap enough that its backlog stays in the kernel's accept queue. Now a streamed run takes
+  a permit of an `AdmissionGate` before it starts (8 per core, first come first served,
+  `: ping` keep-alives while it waits) and gives it back at its first event after `.started`
+  (first delta, tool, fallback), its end, or after 25 ms, whichever comes first — so a slow
+  model never keeps one, and the gate never bounds how many streams are open, only how many are
+  in their first moments together. Side by side (`2,000 × 50 × 20 ms`, same fakes, alternating
+  runs): without the gate 2,690 and 2,936 stalls, max gap 700 and 728 ms; with it 0 stalls in
+  four runs, max gap 112–166 ms (direct: 104–119 ms). The price is paid where it belongs, by the new
+  streams of the burst: TTFT p50 1.3–1.5 s → 1.8–2.2 s, and the gateway spends more CPU per
+  stream (1.7–1.8 → 2.6–2.9 ms) because it now keeps up with each chunk instead of writing
+  several at once after a stall (chunks alone in a read 8–14% → 43–62%). With 32 permits 22
+  stalls remained, with 64 permits 80. Releasing the permit at `.started` (before the model
+  call) did not help: the upstream connection and request are the expensive part of set-up.
+  Low-load TTFT is unchanged (p50 1.0 ms, p99 1.8 ms over 200 streams, before and after).
 
 ## Round 4: streams without a relay, one upstream client per loop (2026-11-30)
 

@@ -1,6 +1,7 @@
 import AgentRuntime
 import Foundation
 import ModelProviders
+import NIOCore
 import Synchronization
 
 /// Agent runs in flight on every face (HTTP and WebSocket), by run id and session key, so
@@ -46,6 +47,14 @@ final class RunRegistry: Sendable {
     static let finishedLimit = 1000
 
     private let state = Mutex(State())
+
+    /// Streamed runs take a permit to start (see `AdmissionGate`): 8 per core, each held for
+    /// at most 25 ms.
+    let admission: AdmissionGate
+
+    init(admission: AdmissionGate = AdmissionGate(permits: 8 * System.coreCount, holdLimit: .milliseconds(25))) {
+        self.admission = admission
+    }
 
     /// Runs `operation` as the run of `request`, registered until it ends; `abort` stops `control`.
     /// - Throws: what `operation` throws, or the reason `control` was stopped with

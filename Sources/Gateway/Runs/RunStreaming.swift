@@ -10,6 +10,9 @@ import OpenAIWire
 /// the one child task of a `RunControl`, registered in `runs` so `chat.abort` can stop it; the
 /// waiting task writes `: ping` after `keepAliveSeconds` of silence. A client that disconnects
 /// stops the control, which cancels the run and its upstream model call (O2, D-5).
+///
+/// A run first waits for a permit of `runs.admission` (a burst of new streams must not stall
+/// the open ones), and gives it back at its first event after `.started`, or at its end.
 enum RunStreaming {
     /// - Returns: the finished run, or the failure to report in the stream (M8, Q4).
     /// - Throws: `CancellationError` when the client went away (nothing more to write).
@@ -26,7 +29,12 @@ enum RunStreaming {
                 try await control.run(
                     tickEvery: tick, onTick: { try? await output.writeIfSilent(SSE.ping, after: silence) }
                 ) {
-                    try await runs.run(runtime, request, control: control, onEvent: onEvent)
+                    let ticket = try await runs.admission.enter(on: connection.channel.eventLoop)
+                    defer { ticket.release() }
+                    return try await runs.run(runtime, request, control: control) { event in
+                        if case .started = event {} else { ticket.release() }
+                        try await onEvent(event)
+                    }
                 }
             }
             return .success(result)
