@@ -48,11 +48,10 @@ final class RunRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// Streamed runs take a permit to start (see `AdmissionGate`): 8 per core, each held for
-    /// at most 25 ms.
+    /// Streamed runs take a permit to start (see `AdmissionGate`).
     let admission: AdmissionGate
 
-    init(admission: AdmissionGate = AdmissionGate(permits: 8 * System.coreCount, holdLimit: .milliseconds(25))) {
+    init(admission: AdmissionGate) {
         self.admission = admission
     }
 

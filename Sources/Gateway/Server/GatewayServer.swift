@@ -26,12 +26,17 @@ public struct GatewayOptions: Sendable {
     public var tickInterval: Duration
     /// Unread outgoing bytes after which a WebSocket client is dropped (R4 `policy.maxBufferedBytes`).
     public var maxBufferedBytes: Int
+    /// How many streamed runs may be starting at once, and how long one may hold its permit
+    /// (`AdmissionGate`): 8 per core and 25 ms unless a test says otherwise.
+    public var streamStartPermits: Int
+    public var streamStartHoldLimit: Duration
 
     public init(
         settings: GatewaySettings, config: OpenClawConfig, statePaths: StatePaths, environment: [String: String],
         shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = BodyReader.timeout,
         tickInterval: Duration = ControlProtocol.defaultTickInterval,
-        maxBufferedBytes: Int = ControlProtocol.maxBufferedBytes
+        maxBufferedBytes: Int = ControlProtocol.maxBufferedBytes,
+        streamStartPermits: Int = 8 * System.coreCount, streamStartHoldLimit: Duration = .milliseconds(25)
     ) {
         self.settings = settings
         self.config = config
@@ -41,6 +46,8 @@ public struct GatewayOptions: Sendable {
         self.bodyTimeout = bodyTimeout
         self.tickInterval = tickInterval
         self.maxBufferedBytes = maxBufferedBytes
+        self.streamStartPermits = max(1, streamStartPermits)
+        self.streamStartHoldLimit = streamStartHoldLimit
     }
 }
 
@@ -84,7 +91,9 @@ public struct GatewayServer: Sendable {
         let settings = options.settings
         // One authenticator, so HTTP and WebSocket share the failed-auth limiter (D1).
         let authenticator = Authenticator(settings: settings)
-        let runs = RunRegistry()
+        let runs = RunRegistry(
+            admission: AdmissionGate(
+                permits: options.streamStartPermits, holdLimit: TimeAmount(options.streamStartHoldLimit)))
         let controlPlane = ControlPlane(
             runtime: runtime, store: store, authenticator: authenticator, runs: runs, config: options.config,
             settings: .init(tickInterval: options.tickInterval, maxBufferedBytes: options.maxBufferedBytes), logger: logger)

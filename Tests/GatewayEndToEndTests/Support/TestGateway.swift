@@ -42,6 +42,7 @@ struct TestGateway: Sendable {
         config configText: String, environment: [String: String] = [:],
         shutdownGrace: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30),
         tickInterval: Duration = .seconds(30), maxBufferedBytes: Int = ControlProtocol.maxBufferedBytes,
+        streamStartPermits: Int = 8 * System.coreCount, streamStartHoldLimit: Duration = .milliseconds(25),
         _ body: @Sendable (TestGateway) async throws -> T
     ) async throws -> T {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("openclaw-test-\(UUID().uuidString)")
@@ -54,7 +55,8 @@ struct TestGateway: Sendable {
         let options = GatewayOptions(
             settings: settings, config: loaded.config, statePaths: statePaths, environment: environment,
             shutdownGrace: shutdownGrace, bodyTimeout: bodyTimeout, tickInterval: tickInterval,
-            maxBufferedBytes: maxBufferedBytes)
+            maxBufferedBytes: maxBufferedBytes, streamStartPermits: streamStartPermits,
+            streamStartHoldLimit: streamStartHoldLimit)
         var logger = Logger(label: "test-gateway")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         let server = GatewayServer(options: options, logger: logger)
