@@ -121,7 +121,7 @@ struct AnthropicProviderTests {
     @Test("an Anthropic stream that goes silent for timeoutSeconds ends with a timeout error and is closed")
     func idleTimeout() async throws {
         try await FakeUpstream.with { upstream in
-            let config = Self.config(upstream, model: #""claude/claude-test""#, claudeExtra: ", timeoutSeconds: 1")
+            let config = Self.config(upstream, model: #""claude/claude-test""#, claudeExtra: ", timeoutSeconds: 2")
             try await TestGateway.with(config: config) { gateway in
                 await upstream.recorder.enqueue(.stall("first half, second half"))
                 let (r, events) = try await gateway.stream(chatBody("x", stream: true))
@@ -130,7 +130,7 @@ struct AnthropicProviderTests {
                 #expect(!r.body.contains("second half"))
                 #expect(events.contains { $0.contains("upstream provider timeout") })
                 #expect(events.last == "[DONE]")
-                #expect(await eventually(timeout: .seconds(10)) { await upstream.recorder.abandoned == 1 })
+                #expect(await eventually(timeout: .seconds(15)) { await upstream.recorder.abandoned == 1 })
             }
         }
     }

@@ -138,9 +138,9 @@ struct RunBehaviourTests {
     @Test("an upstream that goes silent for the provider's timeoutSeconds ends the run with 504 and is closed")
     func upstreamIdleTimeout() async throws {
         try await FakeUpstream.with { upstream in
-            // `stall` streams one chunk, then sends nothing for 3 s (the timeout is 1 s).
+            // `stall` streams one chunk, then sends nothing for 6 s (the timeout is 2 s).
             let config = TestGateway.config(upstream: upstream, model: "fake/stall").replacingOccurrences(
-                of: #"apiKey: "upstream-key""#, with: #"apiKey: "upstream-key", timeoutSeconds: 1"#)
+                of: #"apiKey: "upstream-key""#, with: #"apiKey: "upstream-key", timeoutSeconds: 2"#)
             try await TestGateway.with(config: config) { gateway in
                 async let whole = gateway.chat(chatBody("x"))
                 async let streamed = gateway.stream(chatBody("x", stream: true))
@@ -155,7 +155,7 @@ struct RunBehaviourTests {
                 #expect(!s.body.contains("tick"))
                 #expect(events.last == "[DONE]")
                 // Both upstream requests were closed, not read to the end.
-                #expect(await eventually { await upstream.recorder.abandoned == 2 })
+                #expect(await eventually(timeout: .seconds(15)) { await upstream.recorder.abandoned == 2 })
                 #expect(await upstream.recorder.completed == 0)
             }
         }

@@ -40,7 +40,7 @@ enum FakeTurn: Sendable {
     case status(Int)
     /// Streams `tick` chunks 50 ms apart for this many chunks.
     case slow(Int)
-    /// Streams the first half of this text, sends nothing for 3 s, then the rest.
+    /// Streams the first half of this text, sends nothing for 6 s, then the rest.
     case stall(String)
 }
 
@@ -78,7 +78,8 @@ actor UpstreamRecorder {
 /// - `crawl`: 400 chunks `tick ` 50 ms apart (20 s: a loaded machine cannot finish it before a
 ///   disconnect is noticed);
 /// - `delayed`: one chunk after 1.5 s of silence;
-/// - `stall`: one chunk, 3 s of silence, then 40 chunks `tick ` 50 ms apart;
+/// - `stall`: one chunk, 6 s of silence, then 40 chunks `tick ` 50 ms apart (tests time out
+///   after 2 s: ample margin both ways on a loaded machine);
 /// - `status-<code>`: that HTTP status with an OpenAI error body;
 /// - `stream-error`: one chunk, then `data: {"error":…}`;
 /// - `json`: a non-stream `application/json` completion;
@@ -306,7 +307,7 @@ struct FakeUpstream: Sendable {
         return streamed(events, delay: delay, pauseAfter: pauseAfter, recorder: recorder)
     }
 
-    /// Writes `events`, `delay` apart, with 3 s of silence after the one at `pauseAfter`.
+    /// Writes `events`, `delay` apart, with 6 s of silence after the one at `pauseAfter`.
     static func streamed(
         _ events: [String], delay: Duration, pauseAfter: Int? = nil, recorder: UpstreamRecorder
     ) -> Response {
@@ -317,7 +318,7 @@ struct FakeUpstream: Sendable {
                 defer { Task { [abandoned] in await recorder.end(abandoned: abandoned) } }
                 for (index, event) in events.enumerated() {
                     try await writer.write(ByteBuffer(string: event))
-                    if index == pauseAfter { try await Task.sleep(for: .seconds(3)) }
+                    if index == pauseAfter { try await Task.sleep(for: .seconds(6)) }
                     if delay > .zero { try await Task.sleep(for: delay) }
                 }
                 abandoned = false
@@ -372,7 +373,7 @@ struct FakeUpstream: Sendable {
         case "stall":
             pieces = ["partial"] + Array(repeating: "tick ", count: 40)
             delay = .milliseconds(50)
-            stallAfterFirst = .seconds(3)
+            stallAfterFirst = .seconds(6)
         case "stream-error":
             pieces = ["partial"]
             trailingError = true
