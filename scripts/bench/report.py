@@ -388,13 +388,20 @@ cold start 23.6 ms, and commits that were not synced.)
   model never keeps one, and the gate never bounds how many streams are open, only how many are
   in their first moments together. Side by side (`2,000 × 50 × 20 ms`, same fakes, alternating
   runs): without the gate 2,690 and 2,936 stalls, max gap 700 and 728 ms; with it 0 stalls in
-  four runs, max gap 112–166 ms (direct: 104–119 ms). The price is paid where it belongs, by the new
-  streams of the burst: TTFT p50 1.3–1.5 s → 1.8–2.2 s, and the gateway spends more CPU per
-  stream (1.7–1.8 → 2.6–2.9 ms) because it now keeps up with each chunk instead of writing
-  several at once after a stall (chunks alone in a read 8–14% → 43–62%). With 32 permits 22
-  stalls remained, with 64 permits 80. Releasing the permit at `.started` (before the model
-  call) did not help: the upstream connection and request are the expensive part of set-up.
-  Low-load TTFT is unchanged (p50 1.0 ms, p99 1.8 ms over 200 streams, before and after).
+  four runs, max gap 112–166 ms (direct: 104–119 ms); two full `make bench` runs after it: 0
+  stalls, max gap 139 and 175 ms. The price: the new streams of the burst wait longer for their
+  first token (TTFT p50 1.3–1.5 s → 1.8–2.2 s; informative, no target), and the gateway spends
+  more CPU per stream (1.7–1.8 → 2.6–2.9 ms; per relayed chunk in `make bench` 33 → 53–56 µs)
+  because it now keeps up with each chunk, one read and one write per chunk, instead of
+  catching up several chunks per read and write after a stall (chunks alone in a read 8–14% →
+  43–62%). With 32 permits 22 stalls remained, with 64 permits 80. Releasing the permit at
+  `.started` (before the model call) did not help: the upstream connection and request are the
+  expensive part of set-up. Low-load TTFT is unchanged (p50 1.0 ms, p99 1.8 ms over 200
+  streams, before and after).
+- **The memory run waits for first tokens.** With the gate, a stream's response head (written
+  at once) no longer means its run is in flight: one run counted per-stream memory with only
+  1,189 of 2,000 runs started (72 KiB). `streams.py --hold-seconds` now waits for each
+  stream's first content token: 83 KiB with all 2,000, as before the gate.
 
 ## Round 4: streams without a relay, one upstream client per loop (2026-11-30)
 

@@ -13,8 +13,10 @@ Prints a human summary on stderr and ONE JSON line on stdout.
 Load is spread over --procs worker processes (default: 2 for K ≥ 200, else 1) so the client is
 not the bottleneck; each worker runs one asyncio loop with plain Protocol callbacks.
 
---hold-seconds H: memory mode. Open the streams, wait until each has a response head (or
---ready-timeout), print `READY <open> <with-first-token>` on stdout, keep them open H seconds,
+--hold-seconds H: memory mode. Open the streams, wait until each has its first content token
+(or --ready-timeout: a gateway may write the response head before the run starts, so a head
+alone does not mean the run is in flight), print `READY <open> <with-first-token>` on stdout,
+keep them open H seconds,
 then close them and print the JSON line.
 
 Usage: streams.py --url http://127.0.0.1:PORT/v1/chat/completions [--token T] [--agent ID]
@@ -41,6 +43,7 @@ class StreamProtocol(asyncio.Protocol):
         self.connected = loop.create_future()
         self.finished = loop.create_future()
         self.head_seen = loop.create_future()
+        self.first_seen = loop.create_future()
         self.buf = b""
         self.head = None
         self.sent_at = None
@@ -90,6 +93,8 @@ class StreamProtocol(asyncio.Protocol):
                 self.alone += 1
             if self.first is None:
                 self.first = now
+                if not self.first_seen.done():
+                    self.first_seen.set_result(True)
             else:
                 self.gaps.append(now - self.last)
             self.last = now
@@ -102,6 +107,8 @@ class StreamProtocol(asyncio.Protocol):
             self.connected.set_exception(exc or ConnectionError("closed"))
         if not self.head_seen.done():
             self.head_seen.set_result(False)
+        if not self.first_seen.done():
+            self.first_seen.set_result(False)
         if not self.done and self.error is None:
             self.error = f"connection closed after {self.events} chunks" + (f": {exc}" if exc else "")
         self._finish()
@@ -177,7 +184,7 @@ async def run_worker(args, count, index, procs, barrier, out):
             p.transport.write(payload)
         try:
             await asyncio.wait_for(
-                asyncio.gather(*(asyncio.shield(p.head_seen) for p in protos)), timeout=args.ready_timeout
+                asyncio.gather(*(asyncio.shield(p.first_seen) for p in protos)), timeout=args.ready_timeout
             )
         except asyncio.TimeoutError:
             pass
