@@ -398,6 +398,18 @@ cold start 23.6 ms, and commits that were not synced.)
   `.started` (before the model call) did not help: the upstream connection and request are the
   expensive part of set-up. Low-load TTFT is unchanged (p50 1.0 ms, p99 1.8 ms over 200
   streams, before and after).
+- **Where a lone stream's first token goes** (timestamps from the handler's entry, temporary
+  instrumentation, 300 streams one at a time, 2 chunks × 5 ms; p50 / p90 in µs): body read 35 / 45,
+  request parsed and resolved 97 / 126, response returned 104 / 136, Hummingbird calls the body
+  writer (head written in between) 222 / 322, role chunk written 285 / 434, provider called
+  352 / 519, upstream response head 754 / 984, first delta parsed 791 / 1,039, first delta
+  written 891 / 1,224. Against a TTFT p50 of 1.5 ms seen by the client (0.2 ms direct), the
+  upstream call through AsyncHTTPClient (~400 µs, of which the fake's own answer is a small
+  part), the intake and the hand-over to the body writer (~220 µs) and the two chunk writes
+  (~50 and ~100 µs) are the big parts; the rest (~600 µs, of which the direct path's whole
+  TTFT is 200) is outside the handler: accepting the new connection, its pipeline (HTTP/1 with
+  the WebSocket upgrade handler), parsing, auth, routing, and the delivery to the client. No one part is near the +1 ms budget alone; it would take most of them at
+  nginx's cost.
 - **The memory run waits for first tokens.** With the gate, a stream's response head (written
   at once) no longer means its run is in flight: one run counted per-stream memory with only
   1,189 of 2,000 runs started (72 KiB). `streams.py --hold-seconds` now waits for each
