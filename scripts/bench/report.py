@@ -394,7 +394,9 @@ cold start 23.6 ms, and commits that were not synced.)
   more CPU per stream (1.7–1.8 → 2.6–2.9 ms; per relayed chunk in `make bench` 33 → 53–56 µs)
   because it now keeps up with each chunk, one read and one write per chunk, instead of
   catching up several chunks per read and write after a stall (chunks alone in a read 8–14% →
-  43–62%). With 32 permits 22 stalls remained, with 64 permits 80. Releasing the permit at
+  43–62%). With 32 permits 22 stalls remained, with 64 permits 80; with 4 per core (8) the
+  gaps were no shorter (max 147–156 ms against 136–147 ms with 16, two runs each) while the
+  burst's TTFT p50 rose to 2.5–2.7 s (1.7–1.9 s) and CPU per stream to 3.0–3.1 ms (2.5–2.6). Releasing the permit at
   `.started` (before the model call) did not help: the upstream connection and request are the
   expensive part of set-up. Low-load TTFT is unchanged (p50 1.0 ms, p99 1.8 ms over 200
   streams, before and after).
