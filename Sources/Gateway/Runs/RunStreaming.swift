@@ -12,7 +12,7 @@ import OpenAIWire
 /// stops the control, which cancels the run and its upstream model call (O2, D-5).
 ///
 /// A run first waits for a permit of `runs.admission` (a burst of new streams must not stall
-/// the open ones), and gives it back at its first event after `.started`, or at its end.
+/// the open ones; see `RunRegistry.run(admittedOn:)`).
 enum RunStreaming {
     /// - Returns: the finished run, or the failure to report in the stream (M8, Q4).
     /// - Throws: `CancellationError` when the client went away (nothing more to write).
@@ -29,12 +29,8 @@ enum RunStreaming {
                 try await control.run(
                     tickEvery: tick, onTick: { try? await output.writeIfSilent(SSE.ping, after: silence) }
                 ) {
-                    let ticket = try await runs.admission.enter(on: connection.channel.eventLoop)
-                    defer { ticket.release() }
-                    return try await runs.run(runtime, request, control: control) { event in
-                        if case .started = event {} else { ticket.release() }
-                        try await onEvent(event)
-                    }
+                    try await runs.run(
+                        runtime, request, control: control, admittedOn: connection.channel.eventLoop, onEvent: onEvent)
                 }
             }
             return .success(result)

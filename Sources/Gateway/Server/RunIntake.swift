@@ -87,8 +87,13 @@ extension RunRegistry {
     /// `runtime.run(request)`, registered so `chat.abort` can stop it, stopped by `control`
     /// (and after `timeout`, when given). Runs in the calling task when it already runs inside
     /// `control`, else as `control`'s child task.
+    ///
+    /// With `admittedOn`, the run first waits for a permit of `admission` (its hold-limit timer
+    /// on that loop), already registered, so `chat.abort` reaches it while it waits; it gives
+    /// the permit back at its first event after `.started`, or at its end.
     func run(
         _ runtime: AgentRuntime, _ request: AgentRequest, control: RunControl = RunControl(), timeout: Duration? = nil,
+        admittedOn eventLoop: (any EventLoop)? = nil,
         onEvent: @escaping @Sendable (AgentEvent) async throws -> Void = { _ in }
     ) async throws -> AgentResult {
         let timer = timeout.map {
@@ -96,7 +101,13 @@ extension RunRegistry {
         }
         defer { timer?.cancel() }
         return try await track(request, control: control) {
-            try await runtime.run(request, control: control, onEvent: onEvent)
+            guard let eventLoop else { return try await runtime.run(request, control: control, onEvent: onEvent) }
+            let ticket = try await admission.enter(on: eventLoop)
+            defer { ticket.release() }
+            return try await runtime.run(request, control: control) { event in
+                if case .started = event {} else { ticket.release() }
+                try await onEvent(event)
+            }
         }
     }
 }

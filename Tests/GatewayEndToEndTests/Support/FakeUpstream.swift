@@ -78,6 +78,8 @@ actor UpstreamRecorder {
 /// - `crawl`: 400 chunks `tick ` 50 ms apart (20 s: a loaded machine cannot finish it before a
 ///   disconnect is noticed);
 /// - `delayed`: one chunk after 1.5 s of silence;
+/// - `held`: SSE comments only (`: waiting`, 50 ms apart) for 30 s, then one chunk: a model
+///   that thinks for longer than any test waits, and still notices a closed connection;
 /// - `stall`: one chunk, 6 s of silence, then 40 chunks `tick ` 50 ms apart (tests time out
 ///   after 2 s: ample margin both ways on a loaded machine);
 /// - `status-<code>`: that HTTP status with an OpenAI error body;
@@ -360,6 +362,7 @@ struct FakeUpstream: Sendable {
         var initialDelay: Duration = .zero
         var stallAfterFirst: Duration = .zero
         var trailingError = false
+        var comments = 0
         switch model {
         case "slow":
             pieces = Array(repeating: "tick ", count: 40)
@@ -370,6 +373,9 @@ struct FakeUpstream: Sendable {
         case "delayed":
             pieces = ["late"]
             initialDelay = .milliseconds(1500)
+        case "held":
+            pieces = ["late"]
+            comments = 600
         case "stall":
             pieces = ["partial"] + Array(repeating: "tick ", count: 40)
             delay = .milliseconds(50)
@@ -385,12 +391,17 @@ struct FakeUpstream: Sendable {
             pieces = [String(text.prefix(third)), String(text.dropFirst(third).prefix(third)), String(text.dropFirst(2 * third))]
         }
         let (chunkDelay, firstDelay, stall, endsWithError) = (delay, initialDelay, stallAfterFirst, trailingError)
+        let waitingComments = comments
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
                 var abandoned = true
                 defer { Task { [abandoned] in await recorder.end(abandoned: abandoned) } }
                 if firstDelay > .zero { try await Task.sleep(for: firstDelay) }
+                for _ in 0..<waitingComments {
+                    try await writer.write(ByteBuffer(string: ": waiting\n\n"))
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 for (index, piece) in pieces.enumerated() where !piece.isEmpty {
                     try await writer.write(ByteBuffer(string: chunk(.object(["content": .string(piece)]))))
                     if index == 0, stall > .zero { try await Task.sleep(for: stall) }
