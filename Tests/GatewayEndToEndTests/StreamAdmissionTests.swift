@@ -89,6 +89,26 @@ struct StreamAdmissionTests {
         }
     }
 
+    @Test("a WebSocket agent run takes a start permit too: it waits behind the slow stream and runs once it leaves")
+    func webSocketRunsQueue() async throws {
+        try await Self.withSlowStream(holdLimit: .seconds(60)) { gateway, upstream, slow in
+            try await gateway.connected { connection, _ in
+                let id = connection.request(
+                    "agent",
+                    object(["message": .string("ws"), "agentId": .string("quick"), "idempotencyKey": .string("k-ws")]))
+                let accepted = try await connection.response(id)
+                #expect(accepted.payload?["status"]?.stringValue == "accepted")
+                #expect(try await Self.activeRuns(gateway, reach: 2))
+                #expect(await upstream.recorder.requests.count == 1, "queued: it has not called the model")
+                slow.cancel()
+                let final = try await connection.response(id)
+                #expect(final.payload?["status"]?.stringValue == "ok")
+                #expect(final.payload?["text"]?.stringValue == "echo: ws")
+            }
+            #expect(await upstream.recorder.requests.map(\.lastContent) == ["a", "ws"])
+        }
+    }
+
     @Test("chat.abort reaches a stream still waiting for a permit: it ends with the abort error and never starts (R5)")
     func abortWhileQueued() async throws {
         try await Self.withSlowStream(holdLimit: .seconds(60)) { gateway, upstream, _ in

@@ -381,8 +381,9 @@ cold start 23.6 ms, and commits that were not synced.)
   start ~4,000 runs/s, ~0.85 ms of CPU each; all of that set-up was queued on the event loops
   at once, and NIO runs every queued job before it polls sockets again, so the chunks of the
   streams already open waited behind hundreds of set-ups: gaps of 700–900 ms. nginx's set-up
-  is cheap enough that its backlog stays in the kernel's accept queue. Now a streamed run takes
-  a permit of an `AdmissionGate` before it starts (8 per core, first come first served,
+  is cheap enough that its backlog stays in the kernel's accept queue. Now a streamed run (SSE on
+  either endpoint, or a WebSocket `agent`/`chat.send` run) takes a permit of an `AdmissionGate`,
+  already registered so `chat.abort` reaches it, before it starts (8 per core, first come first served,
   `: ping` keep-alives while it waits) and gives it back at its first event after `.started`
   (first delta, tool, fallback), its end, or after 25 ms, whichever comes first — so a slow
   model never keeps one, and the gate never bounds how many streams are open, only how many are

@@ -3,6 +3,7 @@ import Foundation
 import GatewayConfig
 import GatewayProtocol
 import ModelProviders
+import NIOCore
 import OpenAIWire
 import SessionStore
 
@@ -11,6 +12,8 @@ import SessionStore
 struct ControlMethods: Sendable {
     let plane: ControlPlane
     let connId: String
+    /// The connection's loop: where a run's start permit times out (`AdmissionGate`).
+    let eventLoop: any EventLoop
 
     static let methods = [
         "health", "status", "agent", "agent.wait", "chat.send", "chat.history", "chat.abort", "sessions.list",
@@ -227,10 +230,13 @@ struct ControlMethods: Sendable {
         }
         let runs = plane.runs
         let runtime = plane.runtime
+        let eventLoop = self.eventLoop
         let reporter = AgentRunReporter(runId: request.runId, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
-                try await runs.run(runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, onEvent: onEvent)
+                try await runs.run(
+                    runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, admittedOn: eventLoop,
+                    onEvent: onEvent)
             }
             if let outcome = runs.finished(request.runId) {
                 Self.respondFinal(id, outcome: outcome, runId: request.runId, outbox: outbox)
@@ -301,10 +307,13 @@ struct ControlMethods: Sendable {
         }
         let runs = plane.runs
         let runtime = plane.runtime
+        let eventLoop = self.eventLoop
         let reporter = ChatRunReporter(runId: request.runId, sessionKey: sessionKey, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
-                try await runs.run(runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, onEvent: onEvent)
+                try await runs.run(
+                    runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, admittedOn: eventLoop,
+                    onEvent: onEvent)
             }
         }
         guard started else { throw ErrorShape(code: ErrorCode.unavailable, "gateway is shutting down", retryable: true) }
