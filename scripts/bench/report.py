@@ -43,6 +43,13 @@ def fmt(v, digits=2):
     return f"{v:,.{digits}f}"
 
 
+def signed(v, digits=2):
+    """A difference with its sign: "+0.120", "−0.026"."""
+    if v is None:
+        return "—"
+    return ("+" if v >= 0 else "−") + fmt(abs(v), digits)
+
+
 def mark(ok):
     if ok is None:
         return ""
@@ -76,8 +83,8 @@ def build(results):
         for p, limit in (("p50", 0.2), ("p99", 0.5)):
             g, d = lat_g[f"{p}_us"] / 1000, lat_d[f"{p}_us"] / 1000
             n = lat_n[f"{p}_us"] / 1000 if lat_n else None
-            add(f"latency {p}, 1 connection, non-stream (ms)", fmt(g, 3), fmt(d, 3), f"+{fmt(g - d, 3)} ms",
-                f"≤ +{limit} ms", g - d <= limit, f"{fmt(n, 3)} (+{fmt(n - d, 3)} ms)" if n is not None else "")
+            add(f"latency {p}, 1 connection, non-stream (ms)", fmt(g, 3), fmt(d, 3), f"{signed(g - d, 3)} ms",
+                f"≤ +{limit} ms", g - d <= limit, f"{fmt(n, 3)} ({signed(n - d, 3)} ms)" if n is not None else "")
     if fsync:
         rows.append(("durability floor: fdatasync of 4 KiB on the state disk, p50 / p99 (ms)",
                      f"{fmt(fsync['p50_ms'], 3)} / {fmt(fsync['p99_ms'], 3)}", "", "", "(informative: paid once per "
@@ -103,7 +110,7 @@ def build(results):
         for p in ("p50", "p99"):
             g, d = st_g[f"ttft_{p}_ms"], st_d[f"ttft_{p}_ms"]
             add(f"TTFT {p}, {k} concurrent streams (ms)", fmt(g, 1), fmt(d, 1),
-                f"+{fmt(g - d, 1)} ms" if g is not None and d is not None else "—", "(informative)", None,
+                f"{signed(g - d, 1)} ms" if g is not None and d is not None else "—", "(informative)", None,
                 fmt(st_n[f"ttft_{p}_ms"], 1) if st_n else "")
         gs, ds = st_g["stalls"], st_d["stalls"]
         add(f"stalls (gaps > 200 ms), {k} concurrent streams", f"{gs} in {st_g['stalled_streams']} streams",
@@ -125,9 +132,9 @@ def build(results):
         g, d = lo_g["ttft_p99_ms"], lo_d["ttft_p99_ms"]
         n = lo_n["ttft_p99_ms"] if lo_n else None
         add("TTFT p99, low load: 1 stream at a time (ms)", fmt(g, 2), fmt(d, 2),
-            f"+{fmt(g - d, 2)} ms" if g is not None and d is not None else "—", "≤ +1 ms",
+            f"{signed(g - d, 2)} ms" if g is not None and d is not None else "—", "≤ +1 ms",
             g is not None and d is not None and g - d <= 1,
-            f"{fmt(n, 2)} (+{fmt(n - d, 2)} ms)" if n is not None and d is not None else "")
+            f"{fmt(n, 2)} ({signed(n - d, 2)} ms)" if n is not None and d is not None else "")
         add("chunks arriving one per read, low load (% / median gap ms)",
             f"{fmt(lo_g['chunks_alone_pct'], 0)}% / {fmt(lo_g['gap_p50_ms'], 1)}",
             f"{fmt(lo_d['chunks_alone_pct'], 0)}% / {fmt(lo_d['gap_p50_ms'], 1)}", "",
@@ -145,7 +152,7 @@ def build(results):
             gper <= 20, fmt(nper, 1) if nper is not None else "")
     if cold_g and cold_d:
         g, d = cold_g["median_ms"], cold_d["median_ms"]
-        add("cold start: exec → first 200 /health, median of 5 (ms)", fmt(g, 1), fmt(d, 1), f"+{fmt(g - d, 1)} ms",
+        add("cold start: exec → first 200 /health, median of 5 (ms)", fmt(g, 1), fmt(d, 1), f"{signed(g - d, 1)} ms",
             "≤ 150 ms", g <= 150)
 
     header = ("metric", "gateway", "direct (fake)", "ratio / added", "target", "", "reference: nginx relay")
@@ -389,8 +396,9 @@ cold start 23.6 ms, and commits that were not synced.)
   model never keeps one, and the gate never bounds how many streams are open, only how many are
   in their first moments together. Side by side (`2,000 × 50 × 20 ms`, same fakes, alternating
   runs): without the gate 2,690 and 2,936 stalls, max gap 700 and 728 ms; with it 0 stalls in
-  four runs, max gap 112–166 ms (direct: 104–119 ms); two full `make bench` runs after it: 0
-  stalls, max gap 139 and 175 ms. The price: the new streams of the burst wait longer for their
+  four runs, max gap 112–166 ms (direct: 104–119 ms); full `make bench` runs after it: 0
+  stalls, max gap 139, 175 and 147 ms, and once 117 stalls (max gap 297 ms) in a run started
+  while the machine was still busy (load 2.6) — nginx stalled 34 times in that same run. The price: the new streams of the burst wait longer for their
   first token (TTFT p50 1.3–1.5 s → 1.8–2.2 s; informative, no target), and the gateway spends
   more CPU per stream (1.7–1.8 → 2.6–2.9 ms; per relayed chunk in `make bench` 33 → 53–56 µs)
   because it now keeps up with each chunk, one read and one write per chunk, instead of
