@@ -34,8 +34,10 @@ public struct ProviderRegistry: Sendable {
             let api = p.api ?? (id == "anthropic" ? .anthropicMessages : .openaiCompletions)
             let key = p.apiKey.map { Self.expand($0, environment) } ?? builtins[id]?.keyVar.flatMap { environment[$0] }
             let headers = p.headers.mapValues { Self.expand($0, environment) }
-            let timeout = p.timeoutSeconds.map { TimeAmount.milliseconds(Int64($0 * 1000)) } ?? .seconds(300)
-            let idle = p.timeoutSeconds.map { TimeAmount.milliseconds(Int64($0 * 1000)) } ?? .seconds(120)
+            // `timeoutSeconds` bounds both the wait for the response head and any silence after it.
+            let configured = p.timeoutSeconds.map { TimeAmount.milliseconds(Int64($0 * 1000)) }
+            let timeout = configured ?? .seconds(300)
+            let idle = configured ?? .seconds(120)
             let builtinURL = id == "anthropic" ? Self.anthropicURL : builtins[id]?.url
             let builtinKey = id == "anthropic" ? environment["ANTHROPIC_API_KEY"] : nil
             guard let baseURL = p.baseUrl ?? builtinURL else { continue }

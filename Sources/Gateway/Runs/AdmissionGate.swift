@@ -1,3 +1,4 @@
+import ModelProviders
 import NIOCore
 import Synchronization
 
@@ -17,7 +18,7 @@ import Synchronization
 /// their first moments together.
 final class AdmissionGate: Sendable {
     let permits: Int
-    let holdLimit: TimeAmount
+    let holdLimit: Duration
 
     private struct Waiter {
         let id: UInt64
@@ -34,7 +35,7 @@ final class AdmissionGate: Sendable {
 
     private let state: Mutex<State>
 
-    init(permits: Int, holdLimit: TimeAmount) {
+    init(permits: Int, holdLimit: Duration) {
         precondition(permits > 0)
         self.permits = permits
         self.holdLimit = holdLimit
@@ -43,7 +44,7 @@ final class AdmissionGate: Sendable {
 
     /// Waits for a permit. Throws `CancellationError` if the task is cancelled while waiting
     /// (the client left); it then holds no permit.
-    func enter(on eventLoop: any EventLoop) async throws -> AdmissionTicket {
+    func enter() async throws -> AdmissionTicket {
         let id: UInt64? = state.withLock { s in
             if s.free > 0 {
                 s.free -= 1
@@ -84,7 +85,7 @@ final class AdmissionGate: Sendable {
         let ticket = AdmissionTicket(gate: self)
         // Not cancelled when the ticket is used earlier: releasing twice is a no-op, and a
         // cancelled timer costs a scan of the loop's timer heap.
-        eventLoop.scheduleTask(in: holdLimit) { ticket.release() }
+        _ = EventLoopTimer(after: holdLimit) { ticket.release() }
         return ticket
     }
 

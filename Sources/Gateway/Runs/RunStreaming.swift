@@ -12,7 +12,7 @@ import OpenAIWire
 /// stops the control, which cancels the run and its upstream model call (O2, D-5).
 ///
 /// A run first waits for a permit of `runs.admission` (a burst of new streams must not stall
-/// the open ones; see `RunRegistry.run(admittedOn:)`).
+/// the open ones; see `RunRegistry.run(admitted:)`).
 enum RunStreaming {
     /// - Returns: the finished run, or the failure to report in the stream (M8, Q4).
     /// - Throws: `CancellationError` when the client went away (nothing more to write).
@@ -30,7 +30,7 @@ enum RunStreaming {
                     tickEvery: tick, onTick: { try? await output.writeIfSilent(SSE.ping, after: silence) }
                 ) {
                     try await runs.run(
-                        runtime, request, control: control, admittedOn: connection.channel.eventLoop, onEvent: onEvent)
+                        runtime, request, control: control, admitted: true, onEvent: onEvent)
                 }
             }
             return .success(result)

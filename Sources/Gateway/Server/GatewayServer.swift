@@ -93,7 +93,7 @@ public struct GatewayServer: Sendable {
         let authenticator = Authenticator(settings: settings)
         let runs = RunRegistry(
             admission: AdmissionGate(
-                permits: options.streamStartPermits, holdLimit: TimeAmount(options.streamStartHoldLimit)))
+                permits: options.streamStartPermits, holdLimit: options.streamStartHoldLimit))
         let controlPlane = ControlPlane(
             runtime: runtime, store: store, authenticator: authenticator, runs: runs, config: options.config,
             settings: .init(tickInterval: options.tickInterval, maxBufferedBytes: options.maxBufferedBytes), logger: logger)

@@ -88,12 +88,12 @@ extension RunRegistry {
     /// (and after `timeout`, when given). Runs in the calling task when it already runs inside
     /// `control`, else as `control`'s child task.
     ///
-    /// With `admittedOn`, the run first waits for a permit of `admission` (its hold-limit timer
-    /// on that loop), already registered, so `chat.abort` reaches it while it waits; it gives
-    /// the permit back at its first event after `.started`, or at its end.
+    /// When `admitted`, the run first waits for a permit of `admission`, already registered, so
+    /// `chat.abort` reaches it while it waits; it gives the permit back at its first event after
+    /// `.started`, or at its end.
     func run(
         _ runtime: AgentRuntime, _ request: AgentRequest, control: RunControl = RunControl(), timeout: Duration? = nil,
-        admittedOn eventLoop: (any EventLoop)? = nil,
+        admitted: Bool = false,
         onEvent: @escaping @Sendable (AgentEvent) async throws -> Void = { _ in }
     ) async throws -> AgentResult {
         let timer = timeout.map {
@@ -101,8 +101,8 @@ extension RunRegistry {
         }
         defer { timer?.cancel() }
         return try await track(request, control: control) {
-            guard let eventLoop else { return try await runtime.run(request, control: control, onEvent: onEvent) }
-            let ticket = try await admission.enter(on: eventLoop)
+            guard admitted else { return try await runtime.run(request, control: control, onEvent: onEvent) }
+            let ticket = try await admission.enter()
             defer { ticket.release() }
             return try await runtime.run(request, control: control) { event in
                 if case .started = event {} else { ticket.release() }

@@ -96,7 +96,7 @@ struct ControlConnection: Sendable {
                     outbox.event("tick", .object(["ts": .number(Double(Date.nowMs))]))
                 }
             }
-            let methods = ControlMethods(plane: plane, connId: connId, eventLoop: channel.eventLoop)
+            let methods = ControlMethods(plane: plane, connId: connId)
             while let message = try await messages.nextMessage(maxSize: ControlProtocol.maxPayload) {
                 let frame: Frame
                 switch Result(catching: { () throws(FrameError) in try Frame.parse(Self.text(of: message)) }) {

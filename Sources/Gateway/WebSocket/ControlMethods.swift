@@ -3,7 +3,6 @@ import Foundation
 import GatewayConfig
 import GatewayProtocol
 import ModelProviders
-import NIOCore
 import OpenAIWire
 import SessionStore
 
@@ -12,8 +11,6 @@ import SessionStore
 struct ControlMethods: Sendable {
     let plane: ControlPlane
     let connId: String
-    /// The connection's loop: where a run's start permit times out (`AdmissionGate`).
-    let eventLoop: any EventLoop
 
     static let methods = [
         "health", "status", "agent", "agent.wait", "chat.send", "chat.history", "chat.abort", "sessions.list",
@@ -230,12 +227,11 @@ struct ControlMethods: Sendable {
         }
         let runs = plane.runs
         let runtime = plane.runtime
-        let eventLoop = self.eventLoop
         let reporter = AgentRunReporter(runId: request.runId, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
                 try await runs.run(
-                    runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, admittedOn: eventLoop,
+                    runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, admitted: true,
                     onEvent: onEvent)
             }
             if let outcome = runs.finished(request.runId) {
@@ -307,12 +303,11 @@ struct ControlMethods: Sendable {
         }
         let runs = plane.runs
         let runtime = plane.runtime
-        let eventLoop = self.eventLoop
         let reporter = ChatRunReporter(runId: request.runId, sessionKey: sessionKey, outbox: outbox)
         let started = plane.submit {
             await reporter.run { onEvent in
                 try await runs.run(
-                    runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, admittedOn: eventLoop,
+                    runtime, request, timeout: timeout.flatMap { $0 > .zero ? $0 : nil }, admitted: true,
                     onEvent: onEvent)
             }
         }
