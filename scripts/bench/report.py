@@ -398,7 +398,10 @@ cold start 23.6 ms, and commits that were not synced.)
   runs): without the gate 2,690 and 2,936 stalls, max gap 700 and 728 ms; with it 0 stalls in
   four runs, max gap 112–166 ms (direct: 104–119 ms); full `make bench` runs after it: 0
   stalls, max gap 139, 175 and 147 ms, and once 117 stalls (max gap 297 ms) in a run started
-  while the machine was still busy (load 2.6) — nginx stalled 34 times in that same run. The price: the new streams of the burst wait longer for their
+  while the machine was still busy (load 2.6) — nginx stalled 34 times in that same run. The
+  figure is sensitive to the machine's state: right after a release build, 3 of 5 runs had
+  128–481 stalls (max gap 254–355 ms); then, alternating the binaries before and after a
+  refactor, 6 of 6 runs had none (max gap 124–177 ms). The price: the new streams of the burst wait longer for their
   first token (TTFT p50 1.3–1.5 s → 1.8–2.2 s; informative, no target), and the gateway spends
   more CPU per stream (1.7–1.8 → 2.6–2.9 ms; per relayed chunk in `make bench` 33 → 53–56 µs)
   because it now keeps up with each chunk, one read and one write per chunk, instead of
