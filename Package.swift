@@ -66,6 +66,7 @@ let package = Package(
                 "ModelProviders",
                 "SessionStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -159,6 +160,8 @@ let package = Package(
             dependencies: [
                 "AgentRuntime", "SessionStore", "GatewayConfig", "ModelProviders",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -15,6 +15,7 @@ public final class AgentRuntime: Sendable {
     let providers: ProviderRegistry
     let store: any SessionStore
     let lanes = SessionLanes()
+    let skillsCache = SkillsCache()
     let toolbox: Toolbox
     let host: HostInfo
     let logger: Logger
@@ -82,7 +83,7 @@ public final class AgentRuntime: Sendable {
         let agentTools = toolbox.offered(policy: agent.tools, senderIsOwner: senderIsOwner)
             .filter { !clientNames.contains($0.tool.name) }
         let toolDefinitions = agentTools.map(\.definition) + clientTools
-        let skills = agent.publicMode ? [] : SkillsSnapshot.load(workspace: agent.workspace, only: agent.skills)
+        let skills = agent.publicMode ? [] : await skillsCache.skills(workspace: agent.workspace, only: agent.skills)
         var extraSystem = request.extraSystemPrompt
         if let hint = Self.toolChoiceHint(request.toolChoice) {
             extraSystem = [extraSystem, hint].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n\n")

@@ -1,4 +1,6 @@
 import Foundation
+import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,5 +58,56 @@ public enum SkillsSnapshot {
             values[key] = value
         }
         return values
+    }
+}
+
+/// The skills snapshots of the runtime's workspaces, kept in memory and read from disk on NIO's
+/// thread pool for blocking I/O, never on an event loop.
+///
+/// Reading a snapshot is blocking filesystem work (a `stat`, and with skills a directory
+/// listing and one file per skill). A workspace's first run waits for its snapshot; later runs
+/// take the one in memory, and one that finds it older than `maxAge` also has it read again in
+/// the background, for the runs after it. A skill added, changed or removed is therefore seen
+/// by runs that start a little over `maxAge` later, and no run waits for the disk again.
+final class SkillsCache: Sendable {
+    private struct Entry {
+        var skills: [Skill]
+        var readAt: ContinuousClock.Instant
+        var refreshing = false
+    }
+
+    let maxAge: Duration
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(maxAge: Duration = .seconds(1)) {
+        self.maxAge = maxAge
+    }
+
+    func skills(workspace: String, only: [String]?) async -> [Skill] {
+        let key = only.map { workspace + "\u{0}" + $0.joined(separator: "\u{0}") } ?? workspace
+        let now = ContinuousClock.now
+        let (cached, stale) = entries.withLock { entries -> ([Skill]?, Bool) in
+            guard var entry = entries[key] else { return (nil, false) }
+            guard now - entry.readAt >= maxAge, !entry.refreshing else { return (entry.skills, false) }
+            entry.refreshing = true
+            entries[key] = entry
+            return (entry.skills, true)
+        }
+        if let cached {
+            if stale {
+                NIOThreadPool.singleton.submit { _ in self.read(key, workspace: workspace, only: only) }
+            }
+            return cached
+        }
+        return (try? await NIOThreadPool.singleton.runIfActive { self.read(key, workspace: workspace, only: only) }) ?? []
+    }
+
+    /// Reads the snapshot and keeps it. Runs on the thread pool.
+    @discardableResult
+    private func read(_ key: String, workspace: String, only: [String]?) -> [Skill] {
+        let readAt = ContinuousClock.now
+        let skills = SkillsSnapshot.load(workspace: workspace, only: only)
+        entries.withLock { $0[key] = Entry(skills: skills, readAt: readAt) }
+        return skills
     }
 }

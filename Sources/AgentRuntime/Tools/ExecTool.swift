@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import OpenAIWire
 import Subprocess
 import Synchronization
@@ -39,7 +40,8 @@ struct ExecTool: AgentTool {
             throw ToolFailure("command must not be empty")
         }
         let timeout = try arguments.optionalInt("timeout_seconds", in: 1...maxTimeoutSeconds) ?? defaultTimeoutSeconds
-        let root = try context.workspace.realRoot()
+        // Creating and resolving the workspace are filesystem calls: off the event loop.
+        let root = try await NIOThreadPool.singleton.runIfActive { try context.workspace.realRoot() }
         let output = OutputCollector(cap: maxOutputBytes)
         let group = ProcessGroup()
         defer { group.kill() }

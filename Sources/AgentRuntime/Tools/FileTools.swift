@@ -1,5 +1,20 @@
 import Foundation
+import NIOPosix
 import OpenAIWire
+
+/// A tool whose work is blocking filesystem calls (`stat`, `realpath`, `open`, `read`,
+/// `rename`). It runs on NIO's thread pool for blocking I/O, never on an event loop: a large
+/// file, a slow disk or a FIFO that nobody writes to must not stall the other connections
+/// served by the loop the run happens to be on.
+protocol FileSystemTool: AgentTool {
+    func perform(_ arguments: ToolArguments, context: ToolContext) throws -> String
+}
+
+extension FileSystemTool {
+    func run(_ arguments: ToolArguments, context: ToolContext) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try perform(arguments, context: context) }
+    }
+}
 
 /// Limits shared by the file tools.
 enum FileToolLimits {
@@ -12,7 +27,7 @@ enum FileToolLimits {
 }
 
 /// `read {path, offset?, limit?}`: a text file's lines, numbered from 1.
-struct ReadTool: AgentTool {
+struct ReadTool: FileSystemTool {
     let name = "read"
     let description =
         "Read a text file from the workspace. Returns numbered lines. Use offset (1-based first line) and limit (number of lines) for long files."
@@ -26,7 +41,7 @@ struct ReadTool: AgentTool {
             ], required: ["path"])
     }
 
-    func run(_ arguments: ToolArguments, context: ToolContext) async throws -> String {
+    func perform(_ arguments: ToolArguments, context: ToolContext) throws -> String {
         let path = try context.workspace.resolve(try arguments.string("path"))
         let offset = try arguments.optionalInt("offset", in: 1...Int(Int32.max)) ?? 1
         let limit = try arguments.optionalInt("limit", in: 1...100_000) ?? FileToolLimits.defaultReadLines
@@ -51,7 +66,7 @@ struct ReadTool: AgentTool {
 }
 
 /// `write {path, content}`: creates or replaces a file (and its parent directories), atomically.
-struct WriteTool: AgentTool {
+struct WriteTool: FileSystemTool {
     let name = "write"
     let description = "Create or overwrite a file in the workspace with the given content."
     let ownerOnly = true
@@ -63,7 +78,7 @@ struct WriteTool: AgentTool {
             ], required: ["path", "content"])
     }
 
-    func run(_ arguments: ToolArguments, context: ToolContext) async throws -> String {
+    func perform(_ arguments: ToolArguments, context: ToolContext) throws -> String {
         let shown = try arguments.string("path")
         let content = try arguments.string("content")
         let path = try context.workspace.resolve(shown)
@@ -73,7 +88,7 @@ struct WriteTool: AgentTool {
 }
 
 /// `edit {path, old_text, new_text}`: replaces one exact, unique occurrence.
-struct EditTool: AgentTool {
+struct EditTool: FileSystemTool {
     let name = "edit"
     let description =
         "Replace text in a workspace file. old_text must match exactly once (include surrounding lines to make it unique)."
@@ -87,7 +102,7 @@ struct EditTool: AgentTool {
             ], required: ["path", "old_text", "new_text"])
     }
 
-    func run(_ arguments: ToolArguments, context: ToolContext) async throws -> String {
+    func perform(_ arguments: ToolArguments, context: ToolContext) throws -> String {
         let shown = try arguments.string("path")
         let oldText = try arguments.string("old_text")
         let newText = try arguments.string("new_text")
@@ -105,7 +120,7 @@ struct EditTool: AgentTool {
 }
 
 /// `ls {path?}`: the entries of a workspace directory, directories marked with `/`.
-struct ListTool: AgentTool {
+struct ListTool: FileSystemTool {
     let name = "ls"
     let description = "List a directory in the workspace (default: the workspace itself). Directories end with '/'."
     let ownerOnly = false
@@ -113,7 +128,7 @@ struct ListTool: AgentTool {
         Schema.object(["path": Schema.string("Directory path relative to the workspace (default '.').")])
     }
 
-    func run(_ arguments: ToolArguments, context: ToolContext) async throws -> String {
+    func perform(_ arguments: ToolArguments, context: ToolContext) throws -> String {
         let shown = try arguments.optionalString("path") ?? "."
         let path = try context.workspace.resolve(shown)
         var isDirectory: ObjCBool = false
