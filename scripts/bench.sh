@@ -24,6 +24,7 @@ WRITE=1
 LAT_SECONDS=${BENCH_LATENCY_SECONDS:-10}
 TP_SECONDS=${BENCH_THROUGHPUT_SECONDS:-15}
 LOW_STREAMS=20
+TTFT_STREAMS=${BENCH_TTFT_STREAMS:-300}
 COLD_RUNS=5
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -357,6 +358,12 @@ log "streaming, low load: $LOW_STREAMS streams one at a time (50 chunks × 20 ms
 stream_run "$R/low-gateway.json" low-gateway "$GW_URL" stream --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
 stream_run "$R/low-direct.json" low-direct "$STREAM_DIRECT_URL" "" --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
 [[ -n $NGX_URL ]] && stream_run "$R/low-nginx.json" low-nginx "$NGX_STREAM_URL" "" --streams "$LOW_STREAMS" --concurrency 1 --timeout 30
+# Enough lone streams for a p99 that is not just the slowest one: against the instant fake
+# (the 50 chunks come at once), so each takes a few milliseconds.
+log "time to first token, low load: $TTFT_STREAMS streams one at a time (instant fake)"
+stream_run "$R/ttft-gateway.json" ttft-gateway "$GW_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
+stream_run "$R/ttft-direct.json" ttft-direct "$DIRECT_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
+[[ -n $NGX_URL ]] && stream_run "$R/ttft-nginx.json" ttft-nginx "$NGX_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
 log "streaming: $STREAMS concurrent streams (50 chunks × 20 ms)"
 with_cpu streams-gateway "$GATEWAY_PID" "$FAKE_STREAM_PID" \
     stream_run "$R/streams-gateway.json" streams-gateway "$GW_URL" stream --streams "$STREAMS" --timeout 90
