@@ -382,6 +382,67 @@ wake-up on each side, AHC's idle-read timer re-armed per chunk, two socket sysca
 at 11:46 UTC on commit 69d0694, had 0 stalls for 2,000 streams, TTFT p99 at low load +2.59 ms,
 cold start 23.6 ms, and commits that were not synced.)
 
+## Round 6: what a connection costs, where a lone stream's time goes (2026-11-30)
+
+- **Low-load TTFT is now a p99 of 300 lone streams** (against the instant fake, so each takes a
+  few milliseconds; `BENCH_TTFT_STREAMS`) instead of the slowest of 20 paced ones, with p50
+  beside it. The 20 paced streams still give the buffering row. Two runs so far: added
+  +0.89 / +1.66 ms (p50 / p99) and +0.56 / +1.15 ms; nginx +0.06 / +0.14 and +0.05 / +0.40.
+- **Where a lone stream's first token goes, with all three processes in view** (`perf trace -a`,
+  one stream on a new connection, µs): the client's `sendto` → the gateway's loop wakes and
+  reads the request: ~190; request read → response head written: 336, all on the connection's
+  loop with no thread hop (HTTP parsing, the upgrade check, Hummingbird's request, our intake);
+  head → role chunk: 83; role chunk → upstream request written: 186 (prompt, 3.4 KB upstream
+  body, AsyncHTTPClient, which writes head and body in two `write`s 58 µs apart); the fake
+  reads and answers: ~130; the gateway's loop, asleep meanwhile, wakes ~210 µs after the fake's
+  write; reading, parsing and writing the first delta: 97. That is ~760 µs of gateway CPU on
+  the critical path plus two wake-ups of a sleeping thread (client → gateway, fake → gateway)
+  that a direct call does not have. In the back-to-back run the wake-ups are cheap (nginx adds
+  +0.06 ms p50, +0.14 ms p99): the gateway's +0.9 ms p50 is its own CPU on the critical path,
+  and +1 ms at p99 would need that path at about half its length.
+- **A new connection costs the gateway ~300 µs of CPU.** `wrk -c1 -H 'Connection: close'` on
+  `/health`: 300–420 µs of gateway CPU per request, against 40 µs on a kept-alive connection
+  and 138 µs for the raw-NIO fake (mostly the kernel's TCP set-up and tear-down). `perf trace`
+  shows five cross-thread wake-ups per new connection before its first request is read: the
+  child channel is registered on another loop than the accepting one, the server's task
+  receives it and starts the connection's task, which then waits for the upgrade decision on
+  the channel's loop; the profile is NIO's typed upgrade pipeline, `NIOAsyncChannel` and
+  generic-metadata lookups (8%). Serving HTTP/1 without the WebSocket upgrade handler (a build
+  made to measure it; A3 wants one port) saved only ~20 µs of it, and no TTFT. Clients that
+  keep connections alive (the OpenAI SDKs, Open WebUI) pay it once; curl and the bench's
+  stream client pay it per request.
+- **The floor under the throughput target.** At 64 connections a kept-alive `/health` costs
+  40 µs of gateway CPU (37,000 req/s), `/v1/models` (auth + a JSON body) 66 µs (24,600 req/s),
+  a chat completion 320–430 µs (3,700–4,900 req/s). 0.4× of the direct figure is ~26,000 req/s,
+  i.e. a chat completion at about the cost of `/v1/models`: an agent run, an upstream call
+  through AsyncHTTPClient (18% of the profile; 13% is the request head's `write` and its
+  loopback delivery) and a durable transcript commit (17%, on GRDB's writer; SQLite's
+  statements 12%) do not fit in it. Smaller items seen: `StreamLogHandler` re-renders its whole
+  metadata string each time Hummingbird sets a request or connection id (1.4% of a request,
+  2.5% of a new connection), `JSONEncoder` for stored message metadata (1.6%).
+- **An open stream's 83 KiB** (heaptrack, 500 idle streams): Swift task-allocator slabs 47 KiB
+  (a task keeps its deepest async stack: the runtime's run frame 6 KiB, AsyncHTTPClient's
+  `execute` 4.2, the provider 3, the run registry 2.7, Hummingbird's upgrade channel 2.1, the
+  responder 3.5, ~20 slabs of 1 KiB), Swift objects 27 KiB (two NIO channels and their
+  pipelines, AsyncHTTPClient's transaction), 4 KiB the upstream request body (AsyncHTTPClient
+  keeps the request in the response's `history` and in the transaction until the response
+  ends), and one 2 KiB receive buffer per socket. nginx: 18 KiB.
+- **Idle RSS: packed relative relocations.** `openclaw` is a PIE with 54,213 relative
+  relocations: 1.3 MB of `.rela.dyn` that the loader read at every start. It now links with lld
+  and `-z pack-relative-relocs` (DT_RELR, glibc ≥ 2.36; `linkerSettings` of the `openclaw`
+  target), which stores them in 14 KB. Side by side, 8 alternating starts each: idle RSS
+  39.9 → 39.0 MiB (before, 6 of 8 starts were above 40 MiB; after, none, the highest 39.3),
+  cold start unchanged (~25 ms). Measured and not adopted: a non-PIE executable (−2.4 MiB)
+  gives up address-space randomisation of the executable's image.
+- **Stalls at 2,000 streams stay sensitive to the machine's state** (Round 5): of the two
+  `make bench` runs of this round, one had 3 stalls (max gap 206 ms), the other, started at a
+  load average of 1.5, 175 (max gap 275 ms); nginx had none in either.
+- **The runtime's file I/O left the event loops** (a standards fix found while profiling, not
+  a speed change): the workspace tools did their filesystem calls on the loop the run was on,
+  and every run `stat`ed the skills folder there (listing it and reading each SKILL.md when
+  there were skills). Now the tools run on `NIOThreadPool.singleton` and the skills snapshot is
+  kept in memory, re-read in the background at most once a second.
+
 ## Round 5: a reference relay, and admission for new streams (2026-11-30)
 
 - **nginx beside every row.** Side by side in one run (12:49 UTC, commit 41a3c1b): nginx adds
