@@ -95,7 +95,14 @@ final class SkillsCache: Sendable {
         }
         if let cached {
             if stale {
-                NIOThreadPool.singleton.submit { _ in self.read(key, workspace: workspace, only: only) }
+                NIOThreadPool.singleton.submit { state in
+                    // A pool that is not running calls back at once, on this thread: no I/O then.
+                    guard state == .active else {
+                        self.entries.withLock { $0[key]?.refreshing = false }
+                        return
+                    }
+                    self.read(key, workspace: workspace, only: only)
+                }
             }
             return cached
         }

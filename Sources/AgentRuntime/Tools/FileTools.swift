@@ -4,8 +4,8 @@ import OpenAIWire
 
 /// A tool whose work is blocking filesystem calls (`stat`, `realpath`, `open`, `read`,
 /// `rename`). It runs on NIO's thread pool for blocking I/O, never on an event loop: a large
-/// file, a slow disk or a FIFO that nobody writes to must not stall the other connections
-/// served by the loop the run happens to be on.
+/// file, a slow disk or a hung network filesystem must not stall the other connections served
+/// by the loop the run happens to be on.
 protocol FileSystemTool: AgentTool {
     func perform(_ arguments: ToolArguments, context: ToolContext) throws -> String
 }
