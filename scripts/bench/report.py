@@ -399,7 +399,12 @@ cold start 23.6 ms, and commits that were not synced.)
   the critical path plus two wake-ups of a sleeping thread (client → gateway, fake → gateway)
   that a direct call does not have. In the back-to-back run the wake-ups are cheap (nginx adds
   +0.06 ms p50, +0.14 ms p99): the gateway's +0.9 ms p50 is its own CPU on the critical path,
-  and +1 ms at p99 would need that path at about half its length.
+  and +1 ms at p99 would need that path at about half its length. Does the order of the
+  writes matter (the client, woken by the head and the role chunk, competing with the fake for
+  the second core)? A build that sends the role chunk with the first delta instead (an
+  experiment only: M3 wants it at once) measured the same: 300 lone streams, three
+  alternating rounds, TTFT p50 0.6–0.8 ms both, p99 1.1–1.9 ms as built and 1.2–1.8 ms with the
+  late role chunk. The spread between runs of one binary is as large as the gap to the target.
 - **A new connection costs the gateway ~300 µs of CPU.** `wrk -c1 -H 'Connection: close'` on
   `/health`: 300–420 µs of gateway CPU per request, against 40 µs on a kept-alive connection
   and 138 µs for the raw-NIO fake (mostly the kernel's TCP set-up and tear-down). `perf trace`
