@@ -71,6 +71,19 @@ if [[ $BUILD == 1 ]]; then
     swift build -c release --product openclaw-fake-upstream >&2
 fi
 BIN=$(swift build -c release --show-bin-path)
+
+# Let the machine settle first: right after a build (or other work) the load generators, the
+# fakes and the gateway compete with it, and the wall-clock rows (stalls above all) move with
+# it. Waits while the 1-minute load average is above BENCH_SETTLE_LOAD (1.0), at most
+# BENCH_SETTLE_SECONDS (120; 0 skips the wait); the table's notes give the load at the start.
+SETTLE_LOAD=${BENCH_SETTLE_LOAD:-1.0}
+SETTLE_SECONDS=${BENCH_SETTLE_SECONDS:-120}
+settled_after=0
+while (( settled_after < SETTLE_SECONDS )) && awk -v max="$SETTLE_LOAD" '{ exit !($1 > max) }' /proc/loadavg; do
+    (( settled_after % 15 == 0 )) && log "waiting for the machine to settle (load $(cut -d' ' -f1 /proc/loadavg) > $SETTLE_LOAD)"
+    sleep 1
+    settled_after=$((settled_after + 1))
+done
 GATEWAY_BIN=$BIN/openclaw
 FAKE_BIN=$BIN/openclaw-fake-upstream
 [[ -x $GATEWAY_BIN && -x $FAKE_BIN ]] || die "missing $GATEWAY_BIN or $FAKE_BIN (run without --no-build)"

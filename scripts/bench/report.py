@@ -231,7 +231,8 @@ scripts/bench.sh --streams 500 --no-build --no-write   # re-run without building
 ```
 
 The script prints the table below and rewrites this file with it. The load generators run on
-the same machine, so absolute numbers move with it; the direct column is the control (on 2
+the same machine, so absolute numbers move with it (the script first waits, up to two minutes,
+for the 1-minute load average to fall to 1.0: `BENCH_SETTLE_LOAD`, `BENCH_SETTLE_SECONDS`); the direct column is the control (on 2
 cores, 2,000 direct streams = 100k chunks/s already load the Python client: watch the direct
 TTFT p99 and "alone in a read" figures before blaming the gateway). The *durability floor* row
 times one `fdatasync` of a 4 KiB overwrite in the state directory's filesystem: every
