@@ -387,9 +387,9 @@ cold start 23.6 ms, and commits that were not synced.)
 
 - **Low-load TTFT is now a p99 of 300 lone streams** (against the instant fake, so each takes a
   few milliseconds; `BENCH_TTFT_STREAMS`) instead of the slowest of 20 paced ones, with p50
-  beside it. The 20 paced streams still give the buffering row. Three runs: added
-  +0.89 / +1.66 ms (p50 / p99), +0.56 / +1.15 ms and +0.75 / +1.82 ms; nginx +0.06 / +0.14,
-  +0.05 / +0.40 and +0.06 / +0.05.
+  beside it. The 20 paced streams still give the buffering row. Four runs: added
+  +0.89 / +1.66 ms (p50 / p99), +0.56 / +1.15, +0.75 / +1.82 and +0.54 / +1.07 ms; nginx at
+  most +0.06 / +0.40.
 - **Where a lone stream's first token goes, with all three processes in view** (`perf trace -a`,
   one stream on a new connection, µs): the client's `sendto` → the gateway's loop wakes and
   reads the request: ~190; request read → response head written: 336, all on the connection's
@@ -441,10 +441,10 @@ cold start 23.6 ms, and commits that were not synced.)
   39.9 → 39.0 MiB (before, 6 of 8 starts were above 40 MiB; after, none, the highest 39.3),
   cold start unchanged (~25 ms). Measured and not adopted: a non-PIE executable (−2.4 MiB)
   gives up address-space randomisation of the executable's image.
-- **Stalls at 2,000 streams stay sensitive to the machine's state** (Round 5): of the three
+- **Stalls at 2,000 streams stay sensitive to the machine's state** (Round 5): of the four
   `make bench` runs of this round, the two started right after other work had 3 stalls (max gap
-  206 ms, load average 1.0) and 175 (275 ms, load 1.5); the last, on a quiet machine (load 0.6),
-  none (max gap 152 ms); nginx had none in any. Four standalone 2,000-stream runs, alternating
+  206 ms, load average 1.0) and 175 (275 ms, load 1.5); the two on a settled machine none (max
+  gap 152 and 121 ms); nginx had none in any. `make bench` now waits for the load to settle. Four standalone 2,000-stream runs, alternating
   the binaries before and after the link change: 0 stalls each, max gap 109–156 ms.
 - **A burst of non-stream requests does not stall open streams** (it was an open question
   after Round 5, whose start permits apply to streamed runs only). 1,000 streams of
