@@ -101,6 +101,19 @@ struct ToolLoopTests {
         }
     }
 
+    @Test("V5: read refuses a FIFO in the workspace as not a regular file, without waiting for a writer")
+    func readRefusesFIFO() async throws {
+        try await TestGateway.withUpstream { gateway, upstream in
+            let ws = try Self.workspace(gateway)
+            #expect(mkfifo(ws + "/pipe", 0o600) == 0)
+            await upstream.recorder.enqueue(
+                .toolCalls("", [Self.call("read", .object(["path": .string("pipe")]))]), .text("ok"))
+            let r = try await gateway.chat(chatBody("read the pipe"))
+            #expect(r.status == 200)
+            #expect(await Self.toolResults(upstream) == ["Error: pipe is not a regular file"])
+        }
+    }
+
     @Test("V5: write refuses a symlinked directory that leaves the workspace, and nothing is written outside")
     func writeEscapeRefused() async throws {
         try await TestGateway.withUpstream { gateway, upstream in

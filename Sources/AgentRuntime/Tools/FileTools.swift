@@ -165,6 +165,10 @@ func readText(_ path: String, shown: String) throws(ToolFailure) -> String {
     }
     if isDirectory.boolValue { throw ToolFailure("\(shown) is a directory; use ls") }
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+    // A FIFO, socket or device has no contents to read as a file (and a FIFO would wait).
+    if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+        throw ToolFailure("\(shown) is not a regular file")
+    }
     if let size = attributes?[.size] as? Int, size > FileToolLimits.maxFileBytes {
         throw ToolFailure("\(shown) is too large (\(size) bytes; the limit is \(FileToolLimits.maxFileBytes))")
     }
