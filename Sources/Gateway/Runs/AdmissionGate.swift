@@ -17,7 +17,6 @@ import Synchronization
 /// while it thinks, so the gate never limits how many streams are open, only how many are in
 /// their first moments together.
 final class AdmissionGate: Sendable {
-    let permits: Int
     let holdLimit: Duration
 
     private struct Waiter {
@@ -29,7 +28,8 @@ final class AdmissionGate: Sendable {
         var free: Int
         var waiters = CircularBuffer<Waiter>()
         var nextId: UInt64 = 0
-        /// Waiters cancelled before they were queued.
+        /// Waiters cancelled while not in `waiters`: before they were queued, or just after
+        /// `leave` admitted them (then the id is dropped once `enter` returns).
         var cancelled: Set<UInt64> = []
     }
 
@@ -37,7 +37,6 @@ final class AdmissionGate: Sendable {
 
     init(permits: Int, holdLimit: Duration) {
         precondition(permits > 0)
-        self.permits = permits
         self.holdLimit = holdLimit
         self.state = Mutex(State(free: permits))
     }
@@ -81,6 +80,8 @@ final class AdmissionGate: Sendable {
                 }
                 waiter?.continuation.resume(throwing: CancellationError())
             }
+            // Admitted: a cancellation that came after `leave` took this waiter left its id.
+            state.withLock { _ = $0.cancelled.remove(id) }
         }
         let ticket = AdmissionTicket(gate: self)
         // Not cancelled when the ticket is used earlier: releasing twice is a no-op, and a
