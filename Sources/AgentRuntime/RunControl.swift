@@ -19,6 +19,8 @@ public final class RunControl: Sendable {
         var waiter: CheckedContinuation<Bool, Never>?
         /// Wakes `waiter` for a tick; cancelled when the work stops or ends.
         var tickTimer: EventLoopTimer?
+        /// Cancels the work's task, for work begun with `start`.
+        var cancelWork: (@Sendable () -> Void)?
     }
     private let state = Mutex(State())
 
@@ -27,14 +29,16 @@ public final class RunControl: Sendable {
     /// Stops the work: it is cancelled and `run` throws `reason`. The first stop wins; a stop
     /// after the work ended does nothing.
     public func stop(_ reason: any Error) {
-        let (accepted, waiter, timer) = state.withLock { s -> (Bool, CheckedContinuation<Bool, Never>?, EventLoopTimer?) in
-            guard s.reason == nil, !s.ended else { return (false, nil, nil) }
+        let (accepted, waiter, timer, cancelWork) = state.withLock {
+            s -> (Bool, CheckedContinuation<Bool, Never>?, EventLoopTimer?, (@Sendable () -> Void)?) in
+            guard s.reason == nil, !s.ended else { return (false, nil, nil, nil) }
             s.reason = reason
-            defer { (s.waiter, s.tickTimer) = (nil, nil) }
-            return (true, s.waiter, s.tickTimer)
+            defer { (s.waiter, s.tickTimer, s.cancelWork) = (nil, nil, nil) }
+            return (true, s.waiter, s.tickTimer, s.cancelWork)
         }
         guard accepted else { return }
         timer?.cancel()
+        cancelWork?()
         waiter?.resume(returning: true)
     }
 
@@ -90,6 +94,47 @@ public final class RunControl: Sendable {
         return try outcome.get()
     }
 
+    /// Starts `operation` now, in a new task that prefers `executor`, for work that must begin
+    /// before the task that will wait for it can (a streamed response's run starts before its
+    /// response head is written, see `RunStreaming`). `stop` cancels that task; `wait(for:)`
+    /// waits for it, as `run` does.
+    ///
+    /// The task is not a child of the caller: whoever gets it must `wait(for:)` it, or `stop`
+    /// the control, for it to end early.
+    public func start<T: Sendable>(
+        preferring executor: any TaskExecutor, _ operation: @escaping @Sendable () async throws -> T
+    ) -> Task<T, any Error> {
+        begin()
+        let task = Task(executorPreference: executor) {
+            defer { self.end() }
+            return try await RunStop.$current.withValue({ self.stop($0) }, operation: operation)
+        }
+        let stopped = state.withLock { s in
+            if s.reason == nil, !s.ended { s.cancelWork = { task.cancel() } }
+            return s.reason != nil
+        }
+        if stopped { task.cancel() }
+        return task
+    }
+
+    /// Waits for the work begun with `start`. With `tickEvery`, calls `onTick` each time that
+    /// interval passes while the work goes on.
+    /// - Throws: as `run`. Cancelling the calling task stops the work with `CancellationError`.
+    public func wait<T: Sendable>(
+        for task: Task<T, any Error>, tickEvery tick: Duration? = nil, onTick: () async -> Void = {}
+    ) async throws -> T {
+        await withTaskCancellationHandler {
+            while await !self.waitForStopOrEnd(tickAfter: tick) {
+                await onTick()
+            }
+        } onCancel: {
+            self.stop(CancellationError())
+        }
+        let outcome = await task.result
+        if case .failure = outcome, let reason = stopReason { throw reason }
+        return try outcome.get()
+    }
+
     private func begin() {
         state.withLock { s in
             precondition(!s.running, "a RunControl runs one piece of work")
@@ -100,7 +145,7 @@ public final class RunControl: Sendable {
     private func end() {
         let (waiter, timer) = state.withLock { s -> (CheckedContinuation<Bool, Never>?, EventLoopTimer?) in
             s.ended = true
-            defer { (s.waiter, s.tickTimer) = (nil, nil) }
+            defer { (s.waiter, s.tickTimer, s.cancelWork) = (nil, nil, nil) }
             return (s.waiter, s.tickTimer)
         }
         timer?.cancel()

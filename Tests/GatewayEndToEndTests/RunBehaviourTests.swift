@@ -105,6 +105,24 @@ struct RunBehaviourTests {
         }
     }
 
+    @Test("a streamed run starts before its client reads anything; a client that then leaves stops it and closes the upstream request (O2)")
+    func disconnectBeforeReadingStream() async throws {
+        try await TestGateway.withUpstream(model: "fake/crawl") { gateway, upstream in
+            try await RawSocket.with(port: gateway.port) { socket in
+                let body = chatBody("x", stream: true, extra: #","user":"early-leaver""#)
+                let headers = TestGateway.authHeaders.map { "\($0.0): \($0.1)\r\n" }.joined()
+                try await socket.write(
+                    "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + headers + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+                // The run calls the model without the client having read a byte.
+                #expect(await eventually { await upstream.recorder.requests.count == 1 })
+            }  // closed, nothing read
+            #expect(await eventually(timeout: .seconds(15)) { await upstream.recorder.abandoned == 1 })
+            #expect(await upstream.recorder.completed == 0)
+            #expect(try await SessionStoreProbe.sessions(gateway).isEmpty)
+        }
+    }
+
     @Test("a client that disconnects while waiting for a non-stream answer cancels the upstream request (O2)")
     func disconnectNonStream() async throws {
         try await TestGateway.withUpstream(model: "fake/crawl") { gateway, upstream in

@@ -36,6 +36,40 @@ import Testing
     }
 }
 
+/// A run that starts before its response head is written.
+@Suite struct EventStreamOutputAttachTests {
+    @Test("what is written before attach is sent first, in one write, in order; later writes go straight through")
+    func pendingWritesGoFirst() async throws {
+        let output = EventStreamOutput(first: "role;")
+        try await output.write("a;")
+        try await output.writeIfSilent(": ping;", after: .zero)
+        try await output.write("b;")
+        let writes = Writes()
+        try await output.attach(RecordingWriter(writes: writes))
+        try await output.write("c;")
+        try await output.finish()
+        #expect(writes.all == ["role;a;: ping;b;", "c;", "<end>"])
+    }
+}
+
+private final class Writes: Sendable {
+    private let list = Mutex<[String]>([])
+    var all: [String] { list.withLock { $0 } }
+    func append(_ text: String) { list.withLock { $0.append(text) } }
+}
+
+private struct RecordingWriter: ResponseBodyWriter {
+    let writes: Writes
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        writes.append(String(buffer: buffer))
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        writes.append("<end>")
+    }
+}
+
 /// What a `BlockingWriter` saw; each write stays inside the writer until released.
 private final class BlockingBody: Sendable {
     private struct State {

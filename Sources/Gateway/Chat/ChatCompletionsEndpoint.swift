@@ -113,14 +113,10 @@ struct ChatCompletionsEndpoint: Sendable {
 
     /// M1–M8: SSE; the run's events become chunks as they arrive.
     func streamResponse(_ prepared: Prepared, connection: ClientConnection) -> Response {
-        let stream = ChatCompletionStream(
+        ChatCompletionStream(
             runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
-            streamToolActivity: streamToolActivity, connection: connection)
-        return RunIntake.eventStream(connection: connection) { [sessions = prepared.isNewSession ? sessions : nil] output in
-            let key = prepared.agentRequest.sessionKey
-            sessions?.markNew(key)
-            defer { sessions?.forget(key) }
-            try await stream.write(to: output)
-        }
+            streamToolActivity: streamToolActivity, connection: connection,
+            sessions: prepared.isNewSession ? sessions : nil
+        ).response()
     }
 }

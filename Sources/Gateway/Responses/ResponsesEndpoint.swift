@@ -36,7 +36,7 @@ struct ResponsesEndpoint: Sendable {
                 let stream = ResponsesStream(
                     runtime: runtime, runs: runs, prepared: prepared, keepAliveSeconds: keepAliveSeconds,
                     connection: context.connection, sessions: sessions)
-                return RunIntake.eventStream(connection: context.connection) { output in try await stream.write(to: output) }
+                return stream.response()
             }
             return try await complete(prepared, control: control)
         }

@@ -31,22 +31,21 @@ struct ResponsesStream: Sendable {
         }
     }
 
-    func write(to output: EventStreamOutput) async throws {
+    /// Starts the run now (before the head is written) and returns the response that streams it.
+    func response() -> Response {
         let object = ResponseObject(prepared: prepared, createdAt: Int(Date().timeIntervalSince1970))
         let textFields: [String: JSONValue] = [
             "item_id": .string(object.messageId), "output_index": .number(0), "content_index": .number(0),
         ]
-        // Touched by the run's task while it runs, then by this one.
+        // Touched by the run's task while it runs, then by the body's.
         let state = NIOLockedValueBox(TextState())
-        try await output.write(
-            state.withLockedValue { s in
+        let output = EventStreamOutput(
+            first: state.withLockedValue { s in
                 s.framer.event("response.created", ["response": object.inProgress])
                     + s.framer.event("response.in_progress", ["response": object.inProgress])
             })
-
-        let outcome = try await RunStreaming.run(
-            runtime: runtime, runs: runs, request: prepared.agentRequest, connection: connection,
-            keepAliveSeconds: keepAliveSeconds, output: output
+        let run = RunStreaming.start(
+            runtime: runtime, runs: runs, request: prepared.agentRequest, connection: connection
         ) { event in
             guard case .assistantDelta(let delta, _) = event, !delta.isEmpty else { return }
             let out = state.withLockedValue { s in
@@ -59,7 +58,16 @@ struct ResponsesStream: Sendable {
             }
             try await output.write(out)
         }
+        return RunIntake.eventStream(output: output, run: run) {
+            let outcome = try await RunStreaming.outcome(of: run, keepAliveSeconds: keepAliveSeconds, output: output)
+            try await finish(outcome, object: object, textFields: textFields, state: state, output: output)
+        }
+    }
 
+    private func finish(
+        _ outcome: Result<AgentResult, GatewayError>, object: ResponseObject, textFields: [String: JSONValue],
+        state: NIOLockedValueBox<TextState>, output: EventStreamOutput
+    ) async throws {
         var s = state.withLockedValue { $0 }
         switch outcome {
         case .success(let result):

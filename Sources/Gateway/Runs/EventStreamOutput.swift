@@ -8,10 +8,15 @@ import Synchronization
 /// Writing in the run's task saves a relay (a queue and a task wake-up) per chunk. Two tasks
 /// can then write, so each write holds a gate: the run's writes wait for a keep-alive write in
 /// progress (rare), and a keep-alive is skipped while anything else is written.
+///
+/// The run may start before the response head is written (see `RunIntake.eventStream`): until
+/// `attach` gives the output its writer, what is written is kept, and `attach` sends it first.
 final class EventStreamOutput: @unchecked Sendable {
-    // `writer` is only used by the holder of the gate (`state.busy`); that is what makes the
-    // unchecked `Sendable` sound.
-    private var writer: any ResponseBodyWriter
+    // `writer` and `pending` are only used by the holder of the gate (`state.busy`); that is
+    // what makes the unchecked `Sendable` sound.
+    private var writer: (any ResponseBodyWriter)?
+    /// Written before `attach`.
+    private var pending = ""
 
     private struct State {
         var busy = false
@@ -21,15 +26,32 @@ final class EventStreamOutput: @unchecked Sendable {
     }
     private let state = Mutex(State())
 
+    /// An output whose writer comes later, with `attach`; `first` is sent first.
+    init(first: String = "") {
+        self.pending = first
+    }
+
     init(_ writer: any ResponseBodyWriter) {
         self.writer = writer
     }
 
-    /// Writes and flushes `text`.
+    /// Gives the output its writer (the response head is written), and writes what was written
+    /// before, in one write.
+    func attach(_ writer: any ResponseBodyWriter) async throws {
+        await acquire()
+        defer { release() }
+        self.writer = writer
+        guard !pending.isEmpty else { return }
+        let text = pending
+        pending = ""
+        try await send(text)
+    }
+
+    /// Writes and flushes `text` (keeps it, before `attach`).
     func write(_ text: String) async throws {
         await acquire()
         defer { release() }
-        try await writer.write(ByteBuffer(string: text))
+        try await send(text)
     }
 
     /// Writes `text` if nothing was written for `silence` and no write is in progress (the
@@ -43,13 +65,23 @@ final class EventStreamOutput: @unchecked Sendable {
         }
         guard silent else { return }
         defer { release() }
-        try await writer.write(ByteBuffer(string: text))
+        try await send(text)
     }
 
-    /// Ends the body. Called once, after the run's task has ended.
+    /// Ends the body. Called once, after `attach` and after the run's task has ended.
     func finish() async throws {
         await acquire()
+        guard let writer else { preconditionFailure("finish before attach") }
         try await writer.finish(nil)
+    }
+
+    /// Writes `text`, or keeps it until `attach`. Only called by the gate's holder.
+    private func send(_ text: String) async throws {
+        if writer == nil {
+            pending += text
+        } else {
+            try await writer!.write(ByteBuffer(string: text))
+        }
     }
 
     private func acquire() async {

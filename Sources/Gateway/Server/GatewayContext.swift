@@ -47,6 +47,27 @@ struct ClientConnection: Sendable {
         try await onClose({ control.stop(CancellationError()) }, body)
     }
 
+    /// Stops `control` with `CancellationError` if the client disconnects before the returned
+    /// registration is removed: for work that outlives its caller's scope (`RunStreaming`).
+    func stopOnClose(_ control: RunControl) -> CloseRegistration {
+        let closed: @Sendable () -> Void = { control.stop(CancellationError()) }
+        guard let watch else {
+            channel.closeFuture.whenComplete { _ in closed() }
+            return CloseRegistration(watch: nil, id: 0)
+        }
+        return CloseRegistration(watch: watch, id: watch.onClose(closed))
+    }
+
+    /// A close callback of `stopOnClose(_:)`.
+    struct CloseRegistration: Sendable {
+        fileprivate let watch: CloseWatch?
+        fileprivate let id: UInt64
+
+        func remove() {
+            watch?.remove(id)
+        }
+    }
+
     /// Runs `body`, calling `closed` if the client disconnects meanwhile.
     func onClose<T>(_ closed: @escaping @Sendable () -> Void, _ body: () async throws -> T) async throws -> T {
         guard let watch else {

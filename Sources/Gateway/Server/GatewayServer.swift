@@ -4,6 +4,7 @@ import Foundation
 import GatewayConfig
 import GatewayProtocol
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import ModelProviders
@@ -115,13 +116,18 @@ public struct GatewayServer: Sendable {
         // A3: one port; an `Upgrade: websocket` request goes to the control plane, whatever its path.
         let app = Application(
             responder: responder,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(
-                    http1: .init(additionalChannelHandlers: [ClientHalfCloseHandler(), BrokenUpgradeHandler()]),
-                    ws: .init(maxFrameSize: ControlProtocol.maxPayload, autoPing: .enabled(timePeriod: .seconds(30)))),
-                shouldUpgrade: { head, channel, logger in
-                    controlPlane.shouldUpgrade(head, channel: channel, logger: logger)
-                }),
+            server: HTTPServerBuilder { responder in
+                LoopPinnedChildChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        configuration: .init(
+                            http1: .init(additionalChannelHandlers: [ClientHalfCloseHandler(), BrokenUpgradeHandler()]),
+                            ws: .init(
+                                maxFrameSize: ControlProtocol.maxPayload, autoPing: .enabled(timePeriod: .seconds(30)))),
+                        shouldUpgrade: { head, channel, logger in
+                            controlPlane.shouldUpgrade(head, channel: channel, logger: logger)
+                        }))
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in

@@ -61,23 +61,27 @@ enum RunIntake {
         return prepared
     }
 
-    /// A 200 `text/event-stream` response (M1) whose body `write` produces; the stream is
-    /// finished after it.
-    /// Written on `connection`'s event loop (see `EventLoopExecutor`).
+    /// A 200 `text/event-stream` response (M1) for a run already started (`RunStreaming`):
+    /// the body gives `output` its writer (sending what the run wrote before the head), then
+    /// `finish` waits for the run and writes the rest; the stream is finished after it.
+    /// When the body cannot start (the client left before the head was written), the run is
+    /// stopped.
     static func eventStream(
-        connection: ClientConnection, _ write: @escaping @Sendable (EventStreamOutput) async throws -> Void
+        output: EventStreamOutput, run: RunStreaming.Started, _ finish: @escaping @Sendable () async throws -> Void
     ) -> Response {
-        let executor = EventLoopExecutor.of(connection.channel.eventLoop)
-        return Response(
+        Response(
             status: .ok,
             headers: [
                 .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "keep-alive",
             ],
             body: ResponseBody { writer in
-                let output = EventStreamOutput(writer)
-                try await withTaskExecutorPreference(executor) {
-                    try await write(output)
+                do {
+                    try await output.attach(writer)
+                } catch {
+                    run.stop()
+                    throw error
                 }
+                try await finish()
                 try await output.finish()
             })
     }
