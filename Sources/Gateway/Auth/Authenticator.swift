@@ -6,19 +6,43 @@ struct Authenticator: Sendable {
     let auth: ResolvedAuth
     let limiter: AuthRateLimiter?
     let trustedProxies: Set<String>
+    /// The configured secret of mode `token` or `password`, digested once (C4).
+    private let expected: SecretCompare.Expected?
 
     init(settings: GatewaySettings) {
         self.auth = settings.auth
         self.limiter = settings.rateLimit.map { AuthRateLimiter(config: $0) }
         self.trustedProxies = Set(settings.trustedProxies.map(ClientAddress.canonical))
+        switch settings.auth.mode {
+        case .none, .trustedProxy: self.expected = nil
+        case .token: self.expected = SecretCompare.Expected(settings.auth.token)
+        case .password: self.expected = SecretCompare.Expected(settings.auth.password)
+        }
     }
 
     /// C3: `Authorization: Bearer <credential>` (first value, trimmed, case-insensitive scheme).
     static func bearerCredential(_ request: Request) -> String? {
-        guard let raw = request.headers.first(.authorization)?.trimmingCharacters(in: .whitespaces) else { return nil }
-        guard raw.count >= 7, raw.prefix(7).lowercased() == "bearer " else { return nil }
-        let credential = raw.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return credential.isEmpty ? nil : credential
+        request.headers.first(.authorization).flatMap(bearerCredential)
+    }
+
+    /// C3 on one header value. Trims Unicode white space (as the reference's `trim()` does)
+    /// without Foundation, which cost ~20 µs per request here.
+    static func bearerCredential(_ value: String) -> String? {
+        let raw = trimmed(Substring(value))
+        let scheme = raw.utf8.prefix(7)
+        guard scheme.count == 7, scheme.last == UInt8(ascii: " "),
+            zip(scheme.prefix(6), "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 })
+        else { return nil }
+        let credential = trimmed(raw.dropFirst(7))
+        return credential.isEmpty ? nil : String(credential)
+    }
+
+    private static func trimmed(_ text: Substring) -> Substring {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return Substring(scalars[first...last])
     }
 
     /// D5: the socket peer, or the forwarded client when the peer is a trusted proxy.
@@ -43,12 +67,7 @@ struct Authenticator: Sendable {
     /// The shared-secret check behind every face (HTTP bearer, WebSocket `connect`): 401 or 429
     /// unless `credential` is the configured secret.
     func authorize(credential: String?, clientIP ip: String) throws(GatewayError) {
-        let expected: String?
-        switch auth.mode {
-        case .none, .trustedProxy: return
-        case .token: expected = auth.token
-        case .password: expected = auth.password
-        }
+        guard let expected else { return }  // modes `none`, `trusted-proxy`
         let limiter = self.limiter.flatMap { $0.isExempt(ip: ip) ? nil : $0 }
         let key = "shared-secret:\(ip)"
         if let limiter, case .locked(let retryAfterMs) = limiter.check(key) {
