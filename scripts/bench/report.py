@@ -383,6 +383,54 @@ wake-up on each side, AHC's idle-read timer re-armed per chunk, two socket sysca
 at 11:46 UTC on commit 69d0694, had 0 stalls for 2,000 streams, TTFT p99 at low load +2.59 ms,
 cold start 23.6 ms, and commits that were not synced.)
 
+## Round 7: a streamed run starts before its response head; auth at a tenth of its cost (2026-11-30)
+
+Side by side, binaries alternated against one fake in one script (`ttft`: 12 rounds of 100
+lone streams each, a new connection per stream as in the table's row, pooled; figures old → new):
+
+- **A streamed run starts as soon as the request is validated**, before Hummingbird writes the
+  response head (`RunControl.start`; what the run writes before the head, the role chunk first,
+  is kept by `EventStreamOutput` and sent right after it). Its set-up and upstream request used
+  to wait for the head's write and the body closure's start (~120 µs at p50, Round 5). The first
+  version, a task of its own, cost 7 KiB more per open stream (85 → 92 KiB: a third task); as
+  built, the run's task is the stream's second task as before (85 → 84–85 KiB), and the
+  response body waits for it (`RunControl.wait(for:)`, the keep-alive ticks unchanged).
+- **A connection's task runs on the event loop of its socket** (`LoopPinnedChildChannel`:
+  Hummingbird starts it from the accepting task, on whichever thread that ran). A new
+  connection (`Connection: close` on `/health`, three rounds): 421 / 415 / 383 → 382 / 384 /
+  363 µs of gateway CPU per request.
+- **Auth ~50 → ~15 µs per request at low load.** Timestamps taken inside the gateway
+  (temporary probes, 1,100+ streams): parsing `Authorization` with Foundation's
+  `trimmingCharacters` and `lowercased` took 19 µs (now 5, white space trimmed by Unicode
+  property, no Foundation), and the timing-safe compare HMAC'd both secrets each time, 27 µs
+  (now the configured secret is digested once and the presented one from a keyed copy: 7 µs).
+  Under load (64 connections, warm caches) the CPU per request did not move measurably
+  (320–370 µs either way).
+- Together: TTFT p50 0.779 → 0.737 (run started early) → 0.683 ms (and auth), p90 1.131 →
+  1.024 → 0.990 ms; p99 1.66 / 1.65 / 1.80 ms — the tail did not move (direct: p50 0.126,
+  p99 0.329). One `make bench` row is one such pool of 300; its p99 moved between +1.07 and
+  +1.84 ms over this session's runs of the same code as the machine's state changed.
+- **Where a lone stream's first token goes now** (probes, kept-alive connection so the
+  connection's set-up is out of it, µs after the client's `send`, p50 over two runs): request
+  head decoded in the pipeline 47–70; responder called 92–135; auth done 110–170; body read
+  130–220; request parsed and resolved 165–260; upstream call starts 218–340; upstream response
+  head 492–724; first delta written 524–770; the client has it 623–896 (direct: the whole TTFT
+  ~100). The upstream round trip through AsyncHTTPClient is the largest part (~280–380 µs,
+  the fake's own answer a small part of it): AsyncHTTPClient writes the request head, then the
+  body one event-loop job later (`NIOLoopBound.execute`), and Hummingbird's response head and
+  the role chunk land between the two. Ordering them (the run yielding so the head goes first;
+  the handler yielding so the body goes before the head) measured no better (p50 0.735 as
+  built, 0.767 and 0.770). The client then waits ~100 µs for a core: the gateway's loop is
+  relaying the next chunks and the store commits the turn.
+- **Tried and not kept.** Reporting the deltas of one upstream read as one delta (one write
+  when a stream catches up under load): a first A/B at 2,000 streams had no stall in 7 of 7
+  runs against 4 of 7, a second had a 146-stall run with it and none without it in 5 each;
+  CPU per stream the same (2.7–3.2 ms) — noise, not kept. The role chunk sent with the first
+  delta: no change (as in Round 6).
+- **Idle RSS**: the restructured streaming code raised idle RSS by ~0.9 MiB (38.0 → 38.9 MiB,
+  mean of 6 starts each; the code that runs at start did not change, the text pages it touches
+  did), within the target.
+
 ## Round 6: what a connection costs, where a lone stream's time goes (2026-11-30)
 
 - **Low-load TTFT is now a p99 of 300 lone streams** (against the instant fake, so each takes a
