@@ -11,16 +11,6 @@ import Testing
 /// Filesystem work of the runtime never runs on an event loop (blocking calls there would stall
 /// every connection the loop serves).
 @Suite struct BlockingIOTests {
-    /// Runs a task's jobs on one event loop, as the gateway does for a request's tasks.
-    final class LoopExecutor: TaskExecutor, Sendable {
-        let loop: any EventLoop
-        init(_ loop: any EventLoop) { self.loop = loop }
-        func enqueue(_ job: consuming ExecutorJob) {
-            let job = UnownedJob(job)
-            loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-        }
-    }
-
     /// Says whether its work ran on `loop`.
     struct Probe: FileSystemTool {
         let name = "probe"
@@ -43,7 +33,7 @@ import Testing
     func fileToolLeavesTheLoop() async throws {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let context = try Self.context(workspace: FileManager.default.temporaryDirectory.path)
-        let (caller, tool) = try await withTaskExecutorPreference(LoopExecutor(loop)) {
+        let (caller, tool) = try await withTaskExecutorPreference(EventLoopExecutor.of(loop)) {
             (loop.inEventLoop, try await Probe(loop: loop).run(ToolArguments([:]), context: context))
         }
         #expect(caller, "the calling task was not on the loop: the check below would prove nothing")

@@ -1,5 +1,6 @@
 import AgentRuntime
 import Foundation
+import ModelProviders
 import NIOCore
 import OpenAIWire
 

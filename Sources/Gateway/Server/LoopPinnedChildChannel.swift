@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ModelProviders
 import NIOCore
 
 /// Serves each connection in a task that prefers the connection's own event loop.

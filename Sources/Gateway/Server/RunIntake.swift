@@ -2,6 +2,7 @@ import AgentRuntime
 import GatewayConfig
 import Hummingbird
 import Logging
+import ModelProviders
 import NIOCore
 import OpenAIWire
 
