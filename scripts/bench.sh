@@ -377,6 +377,10 @@ log "time to first token, low load: $TTFT_STREAMS streams one at a time (instant
 stream_run "$R/ttft-gateway.json" ttft-gateway "$GW_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
 stream_run "$R/ttft-direct.json" ttft-direct "$DIRECT_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
 [[ -n $NGX_URL ]] && stream_run "$R/ttft-nginx.json" ttft-nginx "$NGX_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
+log "time to first token, low load: $TTFT_STREAMS streams one after another on one kept-alive connection"
+stream_run "$R/ttftka-gateway.json" ttftka-gateway "$GW_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --keep-alive --timeout 30
+stream_run "$R/ttftka-direct.json" ttftka-direct "$DIRECT_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --keep-alive --timeout 30
+[[ -n $NGX_URL ]] && stream_run "$R/ttftka-nginx.json" ttftka-nginx "$NGX_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --keep-alive --timeout 30
 log "streaming: $STREAMS concurrent streams (50 chunks × 20 ms)"
 with_cpu streams-gateway "$GATEWAY_PID" "$FAKE_STREAM_PID" \
     stream_run "$R/streams-gateway.json" streams-gateway "$GW_URL" stream --streams "$STREAMS" --timeout 90

@@ -13,6 +13,10 @@ Prints a human summary on stderr and ONE JSON line on stdout.
 Load is spread over --procs worker processes (default: 2 for K ≥ 200, else 1) so the client is
 not the bottleneck; each worker runs one asyncio loop with plain Protocol callbacks.
 
+--keep-alive (with --concurrency 1): every stream on one kept-alive connection, one after the
+other, as the OpenAI SDKs and Open WebUI send them (the default is a new connection per stream,
+as curl does); the response must be chunked.
+
 --hold-seconds H: memory mode. Open the streams, wait until each has its first content token
 (or --ready-timeout: a gateway may write the response head before the run starts, so a head
 alone does not mean the run is in flight), print `READY <open> <with-first-token>` on stdout,
@@ -227,6 +231,77 @@ async def run_worker(args, count, index, procs, barrier, out):
     out.put(("results", results))
 
 
+def keepalive_results(args):
+    """--keep-alive: `args.streams` streams one after the other on one connection."""
+    import socket
+
+    u = urllib.parse.urlsplit(args.url)
+    body = json.dumps(
+        {"model": args.model, "stream": True, "messages": [{"role": "user", "content": "hi"}]},
+        separators=(",", ":"),
+    ).encode()
+    payload = request_bytes(args.url, args.token, args.agent, body)
+    sock = socket.create_connection((u.hostname, u.port), timeout=args.timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    pending = b""
+    results = []
+
+    def fill():
+        nonlocal pending
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError("connection closed")
+        pending += data
+        return time.perf_counter()
+
+    for _ in range(args.streams):
+        r = {"ok": False, "error": None, "ttft": None, "events": 0, "reads": 0, "alone": 0, "gaps": []}
+        results.append(r)
+        try:
+            sent = time.perf_counter()
+            sock.sendall(payload)
+            while b"\r\n\r\n" not in pending:
+                fill()
+            head, pending = pending.split(b"\r\n\r\n", 1)
+            status = head.split(b"\r\n", 1)[0]
+            if b" 200 " not in status + b" " or b"chunked" not in head.lower():
+                raise ConnectionError(f"not a chunked 200: {status.decode('latin-1')}")
+            sse, last, done = b"", None, False
+            while not done:
+                # One chunk of the chunked body: size line, data, CRLF.
+                while b"\r\n" not in pending:
+                    now = fill()
+                size_line, rest = pending.split(b"\r\n", 1)
+                size = int(size_line.split(b";")[0], 16)
+                while len(rest) < size + 2:
+                    now = fill()
+                    rest = pending.split(b"\r\n", 1)[1]
+                now = time.perf_counter()
+                pending = rest[size + 2 :]
+                if size == 0:
+                    done = True
+                    break
+                sse += rest[:size]
+                events = sse.split(b"\n\n")
+                sse = events.pop()
+                n = sum(1 for e in events if CONTENT in e and EMPTY_CONTENT not in e)
+                if n:
+                    r["events"] += n
+                    r["reads"] += 1
+                    r["alone"] += n == 1
+                    if r["ttft"] is None:
+                        r["ttft"] = now - sent
+                    else:
+                        r["gaps"].append(now - last)
+                    last = now
+            r["ok"] = True
+        except (OSError, ValueError) as e:
+            r["error"] = repr(e)
+            break
+    sock.close()
+    return results
+
+
 def worker_main(args, count, index, procs, barrier, out):
     try:
         asyncio.run(run_worker(args, count, index, procs, barrier, out))
@@ -259,10 +334,13 @@ def main():
     ap.add_argument("--hold-seconds", type=float, default=None)
     ap.add_argument("--ready-timeout", type=float, default=20.0)
     ap.add_argument("--label", default="")
+    ap.add_argument("--keep-alive", action="store_true", help="with --concurrency 1: one kept-alive connection")
     args = ap.parse_args()
+    if args.keep_alive and (args.concurrency != 1 or args.hold_seconds is not None):
+        ap.error("--keep-alive needs --concurrency 1 and no --hold-seconds")
 
     procs = args.procs or (2 if args.streams >= 200 and args.concurrency is None else 1)
-    procs = max(1, min(procs, args.streams))
+    procs = 0 if args.keep_alive else max(1, min(procs, args.streams))
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     barrier = ctx.Barrier(procs) if procs > 1 else None
@@ -273,11 +351,11 @@ def main():
         w.start()
         workers.append(w)
 
-    results = []
+    started = time.perf_counter()
+    results = keepalive_results(args) if args.keep_alive else []
     got = 0
     ready_open = ready_first = 0
     ready_reports = 0
-    started = time.perf_counter()
     while got < procs:
         kind, *payload = out.get()
         if kind == "ready":
