@@ -96,6 +96,56 @@ public final class SQLiteSessionStore: SessionStore {
             // `session` by `key`, so this index only cost a B-tree insert per new session.
             try db.drop(index: "session_on_key")
         }
+        migrator.registerMigration("v4-fewer-b-trees-per-turn") { db in
+            // A new session's first turn wrote ~11 pages to the WAL (and synced them before the
+            // answer): one per B-tree it touches. Now 5 or 6:
+            // - `session` and `sessionKey` are WITHOUT ROWID tables: their text primary key is
+            //   the table's own B-tree instead of a separate unique index beside a rowid table;
+            // - `message.id` is a plain INTEGER PRIMARY KEY, not AUTOINCREMENT, which updated
+            //   `sqlite_sequence` on every insert (nothing deletes messages, so ids only grow);
+            // - `message.entryId` loses its UNIQUE index: it is a fresh random id, never looked up.
+            // Tables are rebuilt (SQLite cannot alter these in place); foreign keys are checked
+            // once at the end of the migration (GRDB's deferred checks).
+            try db.execute(
+                sql: """
+                    CREATE TABLE session_v4 (
+                      id TEXT NOT NULL PRIMARY KEY,
+                      key TEXT NOT NULL,
+                      agentId TEXT NOT NULL,
+                      createdAt DATETIME NOT NULL,
+                      updatedAt DATETIME NOT NULL,
+                      inputTokens INTEGER NOT NULL DEFAULT 0,
+                      outputTokens INTEGER NOT NULL DEFAULT 0,
+                      totalTokens INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    INSERT INTO session_v4 (id, key, agentId, createdAt, updatedAt, inputTokens, outputTokens, totalTokens)
+                      SELECT id, key, agentId, createdAt, updatedAt, inputTokens, outputTokens, totalTokens FROM session;
+                    CREATE TABLE sessionKey_v4 (
+                      key TEXT NOT NULL PRIMARY KEY,
+                      sessionId TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+                    INSERT INTO sessionKey_v4 (key, sessionId) SELECT key, sessionId FROM sessionKey;
+                    CREATE TABLE message_v4 (
+                      id INTEGER PRIMARY KEY,
+                      sessionId TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                      entryId TEXT NOT NULL,
+                      role TEXT NOT NULL,
+                      content TEXT NOT NULL,
+                      extra TEXT,
+                      createdAt DATETIME NOT NULL
+                    );
+                    INSERT INTO message_v4 (id, sessionId, entryId, role, content, extra, createdAt)
+                      SELECT id, sessionId, entryId, role, content, extra, createdAt FROM message;
+                    DROP TABLE message;
+                    DROP TABLE sessionKey;
+                    DROP TABLE session;
+                    ALTER TABLE session_v4 RENAME TO session;
+                    ALTER TABLE sessionKey_v4 RENAME TO sessionKey;
+                    ALTER TABLE message_v4 RENAME TO message;
+                    CREATE INDEX sessionKey_on_sessionId ON sessionKey(sessionId);
+                    CREATE INDEX message_session_order ON message(sessionId, id);
+                    """)
+        }
         return migrator
     }
 
@@ -151,12 +201,7 @@ public final class SQLiteSessionStore: SessionStore {
                 StoredDate.text(session.updatedAt), session.inputTokens,
                 session.outputTokens, session.totalTokens,
             ])
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO sessionKey (key, sessionId) VALUES (?, ?) \
-                    ON CONFLICT(key) DO UPDATE SET sessionId = excluded.sessionId
-                    """
-            ).execute(arguments: [turn.sessionKey, session.id])
+            try Self.point(turn.sessionKey, at: session.id, db)
             try Self.insert(records, sessionId: session.id, db)
             return Self.summary(session, messageCount: records.count)
         }
@@ -192,7 +237,7 @@ public final class SQLiteSessionStore: SessionStore {
                 id: RandomID.uuidString(), key: key, agentId: old.agentId, createdAt: now, updatedAt: now,
                 inputTokens: 0, outputTokens: 0, totalTokens: 0)
             try fresh.insert(db)
-            try SessionKeyRecord(key: key, sessionId: fresh.id).upsert(db)
+            try Self.point(key, at: fresh.id, db)
             return true
         }
     }
@@ -200,6 +245,17 @@ public final class SQLiteSessionStore: SessionStore {
     /// Every message of the key's current session, oldest first (for export).
     public func transcript(sessionKey: String) async throws -> [TranscriptMessage] {
         try await history(sessionKey: sessionKey, limit: Int.max)
+    }
+
+    /// Makes `sessionId` the current session of `key`. (Not GRDB's `upsert`: it asks for the
+    /// `rowid`, which a WITHOUT ROWID table does not have.)
+    private static func point(_ key: String, at sessionId: String, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO sessionKey (key, sessionId) VALUES (?, ?) \
+                ON CONFLICT(key) DO UPDATE SET sessionId = excluded.sessionId
+                """
+        ).execute(arguments: [key, sessionId])
     }
 
     private static func currentSessionId(_ db: Database, key: String) throws -> String? {

@@ -148,6 +148,69 @@ import Testing
         }
     }
 
+    @Test("v4: a database from before the rebuild keeps its sessions, keys, messages and their order")
+    func migrationRebuildKeepsData() async throws {
+        try await withTemporaryDatabase { path in
+            do {
+                let old = try SQLiteSessionStore(path: path)
+                try await old.appendTurn(simpleTurn(key: "k", user: "u1", assistant: "a1"))
+                try await old.appendTurn(simpleTurn(key: "k", user: "u2", assistant: "a2"))
+                #expect(try await old.reset(key: "k"))
+                try await old.appendTurn(simpleTurn(key: "k", user: "u3", assistant: "a3"))
+                try await old.appendTurn(simpleTurn(key: "other", user: "x", assistant: "y"))
+            }
+            // Back to the v3 schema, data included: rebuild the tables as v1–v3 made them.
+            let db = try DatabaseQueue(path: path)
+            try await db.write { db in
+                try db.execute(sql: "DELETE FROM grdb_migrations")
+                try db.execute(
+                    sql: """
+                        ALTER TABLE message RENAME TO m4; ALTER TABLE sessionKey RENAME TO k4; ALTER TABLE session RENAME TO s4;
+                        DROP INDEX message_session_order; DROP INDEX sessionKey_on_sessionId;
+                        """)
+            }
+            try SQLiteSessionStore.migrator.migrate(db, upTo: "v3-drop-unused-session-key-index")
+            try await db.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO session SELECT * FROM s4; INSERT INTO sessionKey SELECT * FROM k4;
+                        INSERT INTO message (id, sessionId, entryId, role, content, extra, createdAt) SELECT * FROM m4;
+                        DROP TABLE m4; DROP TABLE k4; DROP TABLE s4;
+                        """)
+                #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'message'") == 1)
+            }
+            try db.close()
+
+            let store = try SQLiteSessionStore(path: path)
+            #expect(try await store.history(sessionKey: "k", limit: 10).map(\.content) == ["u3", "a3"])
+            #expect(try await store.history(sessionKey: "other", limit: 10).map(\.content) == ["x", "y"])
+            #expect(try await store.session(key: "k")?.usage.totalTokens == 2)
+            #expect(try await store.sessions(limit: 10).count == 2)
+            try await store.appendTurn(simpleTurn(key: "k", user: "u4", assistant: "a4"))
+            #expect(try await store.history(sessionKey: "k", limit: 10).map(\.content) == ["u3", "a3", "u4", "a4"])
+            let schema = try await DatabaseQueue(path: path).read { db in
+                try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL").joined(separator: "\n")
+            }
+            #expect(schema.contains("WITHOUT ROWID"))
+            #expect(!schema.contains("AUTOINCREMENT"))
+            #expect(!schema.contains("UNIQUE"))
+        }
+    }
+
+    @Test("v4: a new session's first turn writes at most 6 pages to the WAL (it wrote 9–11)")
+    func newSessionTurnPages() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            for n in 0..<50 { try await store.appendTurn(simpleTurn(key: "warm-\(n)", user: "u", assistant: "a")) }
+            let probe = try DatabaseQueue(path: path)
+            try await probe.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try await store.appendTurn(simpleTurn(key: "fresh", user: "hello", assistant: "hi there"))
+            let walBytes = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+            let frames = (walBytes - 32) / (24 + 4096)
+            #expect(frames >= 1 && frames <= 6, "WAL frames for one new-session turn: \(frames)")
+        }
+    }
+
     @Test("D-8: the database file runs in WAL mode (a -wal file exists after a write)")
     func walMode() async throws {
         try await withTemporaryDatabase { path in
