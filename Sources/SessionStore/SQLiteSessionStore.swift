@@ -52,98 +52,89 @@ public final class SQLiteSessionStore: SessionStore {
         try Self.migrator.migrate(writer)
     }
 
+    /// The tables and indexes as they are now (a new database gets them at once, an older one
+    /// through the migrations below). A turn writes one WAL page per B-tree it touches, and
+    /// they are kept few:
+    /// - `session` and `sessionKey` are WITHOUT ROWID tables: their text primary key is the
+    ///   table's own B-tree, not a unique index beside a rowid table;
+    /// - `message.id` is a plain INTEGER PRIMARY KEY, not AUTOINCREMENT, which updates
+    ///   `sqlite_sequence` on every insert (nothing deletes messages, so ids only grow);
+    /// - `message.entryId` has no UNIQUE index: it is a fresh random id, never looked up;
+    /// - `message_session_order (sessionId, id)` serves every lookup by session (and the cascade
+    ///   on delete), `sessionKey_on_sessionId` the cascade from `session`.
+    /// A new session's first turn writes 5–7 pages (9–11 before v4).
+    static let currentSchema = """
+        CREATE TABLE session (
+          id TEXT NOT NULL PRIMARY KEY,
+          key TEXT NOT NULL,
+          agentId TEXT NOT NULL,
+          createdAt DATETIME NOT NULL,
+          updatedAt DATETIME NOT NULL,
+          inputTokens INTEGER NOT NULL DEFAULT 0,
+          outputTokens INTEGER NOT NULL DEFAULT 0,
+          totalTokens INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE sessionKey (
+          key TEXT NOT NULL PRIMARY KEY,
+          sessionId TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE INDEX sessionKey_on_sessionId ON sessionKey(sessionId);
+        CREATE TABLE message (
+          id INTEGER PRIMARY KEY,
+          sessionId TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+          entryId TEXT NOT NULL,
+          role TEXT NOT NULL,
+          content TEXT NOT NULL,
+          extra TEXT,
+          createdAt DATETIME NOT NULL
+        );
+        CREATE INDEX message_session_order ON message(sessionId, id);
+        """
+
+    /// Migrations run in order on a database that has not seen them. A new database gets the
+    /// current schema from `v1` (its first version was rewritten when `v4` came; databases that
+    /// ran the first version have it recorded and go through `v2`–`v4`), and `v2`–`v4` find
+    /// nothing left to do. Running the v4 rebuild at every first start instead cost ~1.7 MiB of
+    /// idle RSS (SQLite's schema-rewriting code and memory).
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-sessions") { db in
-            try db.create(table: "session") { t in
-                t.primaryKey("id", .text)
-                t.column("key", .text).notNull().indexed()
-                t.column("agentId", .text).notNull()
-                t.column("createdAt", .datetime).notNull()
-                t.column("updatedAt", .datetime).notNull()
-                t.column("inputTokens", .integer).notNull().defaults(to: 0)
-                t.column("outputTokens", .integer).notNull().defaults(to: 0)
-                t.column("totalTokens", .integer).notNull().defaults(to: 0)
-            }
-            try db.create(table: "sessionKey") { t in
-                t.primaryKey("key", .text)
-                // What `belongsTo("session", onDelete: .cascade)` declares, spelled out: GRDB
-                // derives those names through its English inflection rules, which compile a
-                // hundred ICU regular expressions on first use (1–2 ms and 3.6 MiB of RSS at start).
-                t.column("sessionId", .text).notNull().indexed().references("session", column: "id", onDelete: .cascade)
-            }
-            try db.create(table: "message") { t in
-                t.autoIncrementedPrimaryKey("id")
-                // What `belongsTo("session", onDelete: .cascade)` declares, spelled out: GRDB
-                // derives those names through its English inflection rules, which compile a
-                // hundred ICU regular expressions on first use (1–2 ms and 3.6 MiB of RSS at start).
-                t.column("sessionId", .text).notNull().indexed().references("session", column: "id", onDelete: .cascade)
-                t.column("entryId", .text).notNull().unique()
-                t.column("role", .text).notNull()
-                t.column("content", .text).notNull()
-                t.column("extra", .text)
-                t.column("createdAt", .datetime).notNull()
-            }
-            try db.create(index: "message_session_order", on: "message", columns: ["sessionId", "id"])
+            try db.execute(sql: currentSchema)
         }
         migrator.registerMigration("v2-drop-redundant-index") { db in
-            // `message_session_order (sessionId, id)` serves every lookup by session, including the
-            // cascade on delete; the single-column index only cost a page write per message.
-            try db.drop(index: "message_on_sessionId")
+            // Before v4, a first version of v1 made a single-column `message(sessionId)` index
+            // beside `message_session_order (sessionId, id)`: it only cost a page write per message.
+            try db.execute(sql: "DROP INDEX IF EXISTS message_on_sessionId")
         }
         migrator.registerMigration("v3-drop-unused-session-key-index") { db in
             // Sessions are found by key through `sessionKey` (its primary key); nothing reads
-            // `session` by `key`, so this index only cost a B-tree insert per new session.
-            try db.drop(index: "session_on_key")
+            // `session` by `key`, so that first version's index only cost a B-tree insert per new session.
+            try db.execute(sql: "DROP INDEX IF EXISTS session_on_key")
         }
         migrator.registerMigration("v4-fewer-b-trees-per-turn") { db in
-            // A new session's first turn wrote ~11 pages to the WAL (and synced them before the
-            // answer): one per B-tree it touches. Now 5 or 6:
-            // - `session` and `sessionKey` are WITHOUT ROWID tables: their text primary key is
-            //   the table's own B-tree instead of a separate unique index beside a rowid table;
-            // - `message.id` is a plain INTEGER PRIMARY KEY, not AUTOINCREMENT, which updated
-            //   `sqlite_sequence` on every insert (nothing deletes messages, so ids only grow);
-            // - `message.entryId` loses its UNIQUE index: it is a fresh random id, never looked up.
-            // Tables are rebuilt (SQLite cannot alter these in place); foreign keys are checked
-            // once at the end of the migration (GRDB's deferred checks).
+            // The tables of the first v1 are rebuilt as `currentSchema` (SQLite cannot alter
+            // them in place); foreign keys are checked once at the end (GRDB's deferred checks).
+            let sessionSQL = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'session'") ?? ""
+            guard !sessionSQL.contains("WITHOUT ROWID") else { return }
             try db.execute(
                 sql: """
-                    CREATE TABLE session_v4 (
-                      id TEXT NOT NULL PRIMARY KEY,
-                      key TEXT NOT NULL,
-                      agentId TEXT NOT NULL,
-                      createdAt DATETIME NOT NULL,
-                      updatedAt DATETIME NOT NULL,
-                      inputTokens INTEGER NOT NULL DEFAULT 0,
-                      outputTokens INTEGER NOT NULL DEFAULT 0,
-                      totalTokens INTEGER NOT NULL DEFAULT 0
-                    ) WITHOUT ROWID;
-                    INSERT INTO session_v4 (id, key, agentId, createdAt, updatedAt, inputTokens, outputTokens, totalTokens)
-                      SELECT id, key, agentId, createdAt, updatedAt, inputTokens, outputTokens, totalTokens FROM session;
-                    CREATE TABLE sessionKey_v4 (
-                      key TEXT NOT NULL PRIMARY KEY,
-                      sessionId TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE
-                    ) WITHOUT ROWID;
-                    INSERT INTO sessionKey_v4 (key, sessionId) SELECT key, sessionId FROM sessionKey;
-                    CREATE TABLE message_v4 (
-                      id INTEGER PRIMARY KEY,
-                      sessionId TEXT NOT NULL REFERENCES session(id) ON DELETE CASCADE,
-                      entryId TEXT NOT NULL,
-                      role TEXT NOT NULL,
-                      content TEXT NOT NULL,
-                      extra TEXT,
-                      createdAt DATETIME NOT NULL
-                    );
-                    INSERT INTO message_v4 (id, sessionId, entryId, role, content, extra, createdAt)
-                      SELECT id, sessionId, entryId, role, content, extra, createdAt FROM message;
-                    DROP TABLE message;
-                    DROP TABLE sessionKey;
-                    DROP TABLE session;
-                    ALTER TABLE session_v4 RENAME TO session;
-                    ALTER TABLE sessionKey_v4 RENAME TO sessionKey;
-                    ALTER TABLE message_v4 RENAME TO message;
-                    CREATE INDEX sessionKey_on_sessionId ON sessionKey(sessionId);
-                    CREATE INDEX message_session_order ON message(sessionId, id);
+                    ALTER TABLE session RENAME TO session_v3;
+                    ALTER TABLE sessionKey RENAME TO sessionKey_v3;
+                    ALTER TABLE message RENAME TO message_v3;
+                    DROP INDEX IF EXISTS sessionKey_on_sessionId;
+                    DROP INDEX IF EXISTS message_session_order;
+                    """)
+            try db.execute(sql: currentSchema)
+            try db.execute(
+                sql: """
+                    INSERT INTO session (id, key, agentId, createdAt, updatedAt, inputTokens, outputTokens, totalTokens)
+                      SELECT id, key, agentId, createdAt, updatedAt, inputTokens, outputTokens, totalTokens FROM session_v3;
+                    INSERT INTO sessionKey (key, sessionId) SELECT key, sessionId FROM sessionKey_v3;
+                    INSERT INTO message (id, sessionId, entryId, role, content, extra, createdAt)
+                      SELECT id, sessionId, entryId, role, content, extra, createdAt FROM message_v3;
+                    DROP TABLE message_v3;
+                    DROP TABLE sessionKey_v3;
+                    DROP TABLE session_v3;
                     """)
         }
         return migrator

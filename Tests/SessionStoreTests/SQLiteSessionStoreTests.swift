@@ -124,17 +124,14 @@ import Testing
     @Test("v3: a database from before the migration keeps its sessions; the unused session.key index is gone")
     func migrationDropsUnusedKeyIndex() async throws {
         try await withTemporaryDatabase { path in
-            do {
-                let old = try DatabaseQueue(path: path)
-                try SQLiteSessionStore.migrator.migrate(old, upTo: "v2-drop-redundant-index")
-                try await old.write { db in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO session (id, key, agentId, createdAt, updatedAt) \
-                            VALUES ('s1', 'k', 'main', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
-                            """)
-                    try db.execute(sql: "INSERT INTO sessionKey (key, sessionId) VALUES ('k', 's1')")
-                }
+            try await LegacySchema.create(at: path, migrated: ["v1-sessions", "v2-drop-redundant-index"])
+            try await DatabaseQueue(path: path).write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO session (id, key, agentId, createdAt, updatedAt) \
+                        VALUES ('s1', 'k', 'main', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
+                        """)
+                try db.execute(sql: "INSERT INTO sessionKey (key, sessionId) VALUES ('k', 's1')")
             }
             let store = try SQLiteSessionStore(path: path)
             #expect(try await store.session(key: "k")?.sessionId == "s1")
@@ -151,36 +148,22 @@ import Testing
     @Test("v4: a database from before the rebuild keeps its sessions, keys, messages and their order")
     func migrationRebuildKeepsData() async throws {
         try await withTemporaryDatabase { path in
-            do {
-                let old = try SQLiteSessionStore(path: path)
-                try await old.appendTurn(simpleTurn(key: "k", user: "u1", assistant: "a1"))
-                try await old.appendTurn(simpleTurn(key: "k", user: "u2", assistant: "a2"))
-                #expect(try await old.reset(key: "k"))
-                try await old.appendTurn(simpleTurn(key: "k", user: "u3", assistant: "a3"))
-                try await old.appendTurn(simpleTurn(key: "other", user: "x", assistant: "y"))
-            }
-            // Back to the v3 schema, data included: rebuild the tables as v1–v3 made them.
-            let db = try DatabaseQueue(path: path)
-            try await db.write { db in
-                try db.execute(sql: "DELETE FROM grdb_migrations")
+            try await LegacySchema.create(
+                at: path, migrated: ["v1-sessions", "v2-drop-redundant-index", "v3-drop-unused-session-key-index"])
+            try await DatabaseQueue(path: path).write { db in
+                let day = "'2026-01-01 00:00:00.000'"
                 try db.execute(
                     sql: """
-                        ALTER TABLE message RENAME TO m4; ALTER TABLE sessionKey RENAME TO k4; ALTER TABLE session RENAME TO s4;
-                        DROP INDEX message_session_order; DROP INDEX sessionKey_on_sessionId;
+                        INSERT INTO session VALUES ('s1', 'k', 'main', \(day), \(day), 1, 1, 2);
+                        INSERT INTO session VALUES ('s2', 'k', 'main', \(day), \(day), 1, 1, 2);
+                        INSERT INTO session VALUES ('s3', 'other', 'main', \(day), \(day), 1, 1, 2);
+                        INSERT INTO sessionKey VALUES ('k', 's2'), ('other', 's3');
+                        INSERT INTO message (sessionId, entryId, role, content, createdAt) VALUES
+                          ('s1', 'e1', 'user', 'u1', \(day)), ('s1', 'e2', 'assistant', 'a1', \(day)),
+                          ('s2', 'e3', 'user', 'u3', \(day)), ('s3', 'e4', 'user', 'x', \(day)),
+                          ('s3', 'e5', 'assistant', 'y', \(day)), ('s2', 'e6', 'assistant', 'a3', \(day));
                         """)
             }
-            try SQLiteSessionStore.migrator.migrate(db, upTo: "v3-drop-unused-session-key-index")
-            try await db.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO session SELECT * FROM s4; INSERT INTO sessionKey SELECT * FROM k4;
-                        INSERT INTO message (id, sessionId, entryId, role, content, extra, createdAt) SELECT * FROM m4;
-                        DROP TABLE m4; DROP TABLE k4; DROP TABLE s4;
-                        """)
-                #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'message'") == 1)
-            }
-            try db.close()
-
             let store = try SQLiteSessionStore(path: path)
             #expect(try await store.history(sessionKey: "k", limit: 10).map(\.content) == ["u3", "a3"])
             #expect(try await store.history(sessionKey: "other", limit: 10).map(\.content) == ["x", "y"])
@@ -194,6 +177,22 @@ import Testing
             #expect(schema.contains("WITHOUT ROWID"))
             #expect(!schema.contains("AUTOINCREMENT"))
             #expect(!schema.contains("UNIQUE"))
+        }
+    }
+
+    @Test("a new database gets the current schema at once: no table was rebuilt, no AUTOINCREMENT sequence")
+    func newDatabaseSchema() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            try await store.appendTurn(simpleTurn(key: "k", user: "u", assistant: "a"))
+            let names = try await DatabaseQueue(path: path).read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master ORDER BY name")
+            }
+            #expect(
+                names == [
+                    "grdb_migrations", "message", "message_session_order", "session", "sessionKey",
+                    "sessionKey_on_sessionId", "sqlite_autoindex_grdb_migrations_1",
+                ])
         }
     }
 
@@ -328,5 +327,37 @@ import Testing
         let store = try SQLiteSessionStore()
         try await store.appendTurn(simpleTurn(key: "k", user: "hi", assistant: "hello"))
         #expect(try await store.history(sessionKey: "k", limit: 10).map(\.content) == ["hi", "hello"])
+    }
+}
+
+/// The schema the first `v1-sessions` made (as GRDB wrote it), with the migrations in
+/// `migrated` recorded as run and their changes applied.
+enum LegacySchema {
+    static func create(at path: String, migrated: [String]) async throws {
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                    CREATE TABLE "session" ("id" TEXT PRIMARY KEY NOT NULL, "key" TEXT NOT NULL,
+                      "agentId" TEXT NOT NULL, "createdAt" DATETIME NOT NULL, "updatedAt" DATETIME NOT NULL,
+                      "inputTokens" INTEGER NOT NULL DEFAULT 0, "outputTokens" INTEGER NOT NULL DEFAULT 0,
+                      "totalTokens" INTEGER NOT NULL DEFAULT 0);
+                    CREATE INDEX "session_on_key" ON "session"("key");
+                    CREATE TABLE "sessionKey" ("key" TEXT PRIMARY KEY NOT NULL,
+                      "sessionId" TEXT NOT NULL REFERENCES "session"("id") ON DELETE CASCADE);
+                    CREATE INDEX "sessionKey_on_sessionId" ON "sessionKey"("sessionId");
+                    CREATE TABLE "message" ("id" INTEGER PRIMARY KEY AUTOINCREMENT,
+                      "sessionId" TEXT NOT NULL REFERENCES "session"("id") ON DELETE CASCADE,
+                      "entryId" TEXT NOT NULL UNIQUE, "role" TEXT NOT NULL, "content" TEXT NOT NULL,
+                      "extra" TEXT, "createdAt" DATETIME NOT NULL);
+                    CREATE INDEX "message_on_sessionId" ON "message"("sessionId");
+                    CREATE INDEX "message_session_order" ON "message"("sessionId", "id");
+                    """)
+            for id in migrated {
+                try db.execute(sql: "INSERT INTO grdb_migrations VALUES (?)", arguments: [id])
+            }
+            if migrated.contains("v2-drop-redundant-index") { try db.execute(sql: "DROP INDEX message_on_sessionId") }
+            if migrated.contains("v3-drop-unused-session-key-index") { try db.execute(sql: "DROP INDEX session_on_key") }
+        }
     }
 }
