@@ -440,9 +440,42 @@ lone streams each, a new connection per stream as in the table's row, pooled; fi
   runs against 4 of 7, a second had a 146-stall run with it and none without it in 5 each;
   CPU per stream the same (2.7–3.2 ms) — noise, not kept. The role chunk sent with the first
   delta: no change (as in Round 6).
-- **Idle RSS**: the restructured streaming code raised idle RSS by ~0.9 MiB (38.0 → 38.9 MiB,
-  mean of 6 starts each; the code that runs at start did not change, the text pages it touches
-  did), within the target.
+- **Fewer pages per stored turn** (store migration v4). A new session's first turn wrote 9–11
+  WAL pages, one per B-tree it touched (`session` and the index of its text key, `sessionKey`
+  and its key index and its `sessionId` index, `message`, the UNIQUE index of `entryId`, the
+  `(sessionId, id)` index, `sqlite_sequence` for AUTOINCREMENT), all synced before the answer.
+  Now `session` and `sessionKey` are WITHOUT ROWID, `message.id` is a plain integer key and the
+  never-queried `entryId` index is gone: 5–7 pages (a test counts them). strace over ~1,000
+  answers at one connection: 22.6 → 14.9 `pwrite`s per commit, `fdatasync` p50 316 → 281 µs.
+  Four alternating rounds at one connection: latency p50 1.04 / 1.01 / 1.02 / 0.99 → 0.97 /
+  0.98 / 0.99 / 0.88 ms, gateway CPU per request 782 / 769 / 763 / 745 → 727 / 734 / 741 /
+  664 µs; at 64 connections (group commits share pages) no clear change. A new database gets
+  the new schema directly; an existing one is rebuilt once (checked on a database written by
+  the previous binary: sessions, keys and history intact, `foreign_key_check` and
+  `integrity_check` clean).
+- **Where a non-stream answer's time goes at one connection** (probes, µs after the request is
+  decoded, p50): responder 27, body read 60, parsed 86, upstream call starts 123, upstream
+  response head 326, commit starts 350, **commit done 893**, response returned 925. The
+  durable commit is more than half of it: its `fdatasync` alone takes 280–370 µs, 2–3× the
+  table's "durability floor" (one 4 KiB overwrite), because a turn's sync flushes 30–45 KB of
+  WAL; the rest is the hand-off to GRDB's writer queue and back (two thread wake-ups) and the
+  SQL. The +0.2 ms target would need the answer sent before its turn is durable, which D-8
+  rules out.
+- **Kept-alive rows.** The table now also times the 300 lone streams on one kept-alive
+  connection, as the OpenAI SDKs and Open WebUI send them (`streams.py --keep-alive`): added
+  TTFT there is ~+0.4–0.6 ms at p50 and +0.9 ms at p99 in this session's runs, against
+  +0.7–0.9 and +1.7–2.7 on new connections (curl's way, the target's row) — a new connection
+  costs the gateway ~300 µs of CPU before it reads the request (Round 6).
+- **Idle RSS moves with code layout.** Side by side, the same start-up on the same machine:
+  38.3–38.5 MiB for one commit, 39.7–40.2 for another whose start-up code is the same, the
+  difference in the executable's text pages touched at start (9.4 → 10.6 MiB: the kernel maps
+  64 KiB around each page faulted, so where start-up functions land decides how many windows
+  are mapped). Running the v4 rebuild at each first start added 0.45 MiB of anonymous memory
+  (fixed: new databases get the schema directly). The rest of the 39 MiB is shared libraries:
+  libswiftCore 4.9, Foundation 3.7, FoundationEssentials 3.5, ICU 2.7 (its C++ static
+  initializers alone touch pages across the whole library; Hummingbird's `Date` header cache
+  also resolves the time zone through ICU), libstdc++ 1.4, libc 1.1, SQLite 0.9. The target
+  row sits at the edge of that noise.
 
 ## Round 6: what a connection costs, where a lone stream's time goes (2026-11-30)
 
