@@ -80,13 +80,7 @@ public final class RunControl: Sendable {
                 self.end()
                 return result
             }
-            await withTaskCancellationHandler {
-                while await !self.waitForStopOrEnd(tickAfter: tick) {
-                    await onTick()
-                }
-            } onCancel: {
-                self.stop(CancellationError())
-            }
+            await waitTicking(tick, onTick)
             if stopReason != nil { group.cancelAll() }
             return await group.next()!
         }
@@ -123,16 +117,21 @@ public final class RunControl: Sendable {
     public func wait<T: Sendable>(
         for task: Task<T, any Error>, tickEvery tick: Duration? = nil, onTick: () async -> Void = {}
     ) async throws -> T {
-        await withTaskCancellationHandler {
-            while await !self.waitForStopOrEnd(tickAfter: tick) {
-                await onTick()
-            }
-        } onCancel: {
-            self.stop(CancellationError())
-        }
+        await waitTicking(tick, onTick)
         let outcome = await task.result
         if case .failure = outcome, let reason = stopReason { throw reason }
         return try outcome.get()
+    }
+
+    /// Until the work stops or ends, calls `onTick` each `tick`; a cancelled caller stops the work.
+    private func waitTicking(_ tick: Duration?, _ onTick: () async -> Void) async {
+        await withTaskCancellationHandler {
+            while await !waitForStopOrEnd(tickAfter: tick) {
+                await onTick()
+            }
+        } onCancel: {
+            stop(CancellationError())
+        }
     }
 
     private func begin() {

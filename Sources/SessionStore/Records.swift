@@ -13,12 +13,6 @@ struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
     var totalTokens: Int
 }
 
-struct SessionKeyRecord: Codable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "sessionKey"
-    var key: String
-    var sessionId: String
-}
-
 /// A transcript row; fields other than role and text travel in the `extra` JSON column.
 struct MessageRecord: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "message"

@@ -123,6 +123,28 @@ struct RunBehaviourTests {
         }
     }
 
+    @Test("M1/M3: the head and the role chunk reach the client before the model's first token")
+    func headAndRoleBeforeFirstToken() async throws {
+        // `held`: the model sends nothing but SSE comments for 30 s; a gateway that held the
+        // head or the role chunk back until the first token would leave this test waiting.
+        try await TestGateway.withUpstream(model: "fake/held") { gateway, upstream in
+            try await RawSocket.with(port: gateway.port) { socket in
+                let body = chatBody("x", stream: true)
+                let headers = TestGateway.authHeaders.map { "\($0.0): \($0.1)\r\n" }.joined()
+                try await socket.write(
+                    "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + headers + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+                let head = try await socket.readHead()
+                #expect(head.hasPrefix("HTTP/1.1 200"))
+                #expect(head.lowercased().contains("content-type: text/event-stream"))
+                let sent = try await socket.readUntil(#""role":"assistant""#)
+                #expect(!sent.contains(#""content""#))
+                #expect(await upstream.recorder.completed == 0)
+            }
+            #expect(await eventually(timeout: .seconds(15)) { await upstream.recorder.abandoned == 1 })
+        }
+    }
+
     @Test("a client that disconnects while waiting for a non-stream answer cancels the upstream request (O2)")
     func disconnectNonStream() async throws {
         try await TestGateway.withUpstream(model: "fake/crawl") { gateway, upstream in

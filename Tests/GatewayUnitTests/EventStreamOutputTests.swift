@@ -10,7 +10,8 @@ import Testing
     @Test("a write waits for the write in progress; a keep-alive is skipped while anything is written")
     func writesNeverOverlap() async throws {
         let body = BlockingBody()
-        let output = EventStreamOutput(BlockingWriter(body: body))
+        let output = EventStreamOutput()
+        try await output.attach(BlockingWriter(body: body))
         try await body.expectSecondWaits(
             first: "a", { try await output.write("a") },
             then: "b", { try await output.write("b") },
@@ -25,7 +26,8 @@ import Testing
     @Test("a keep-alive in progress holds back the next write; it is written only after silence")
     func keepAliveHoldsTheGate() async throws {
         let body = BlockingBody()
-        let output = EventStreamOutput(BlockingWriter(body: body))
+        let output = EventStreamOutput()
+        try await output.attach(BlockingWriter(body: body))
         try await body.expectSecondWaits(
             first: ": ping", { try await output.writeIfSilent(": ping", after: .zero) },
             then: "c", { try await output.write("c") })

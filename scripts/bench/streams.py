@@ -122,7 +122,13 @@ class StreamProtocol(asyncio.Protocol):
             self.finished.set_result(True)
 
 
-def request_bytes(url, token, agent, body):
+def request_bytes(args):
+    """The streamed chat completion every stream sends, as bytes on the wire."""
+    url, token, agent = args.url, args.token, args.agent
+    body = json.dumps(
+        {"model": args.model, "stream": True, "messages": [{"role": "user", "content": "hi"}]},
+        separators=(",", ":"),
+    ).encode()
     u = urllib.parse.urlsplit(url)
     headers = [
         f"POST {u.path or '/'} HTTP/1.1",
@@ -141,11 +147,7 @@ def request_bytes(url, token, agent, body):
 async def run_worker(args, count, index, procs, barrier, out):
     loop = asyncio.get_running_loop()
     u = urllib.parse.urlsplit(args.url)
-    body = json.dumps(
-        {"model": args.model, "stream": True, "messages": [{"role": "user", "content": "hi"}]},
-        separators=(",", ":"),
-    ).encode()
-    payload = request_bytes(args.url, args.token, args.agent, body)
+    payload = request_bytes(args)
     protos = []
     connect_errors = 0
     sem = asyncio.Semaphore(256)
@@ -236,11 +238,7 @@ def keepalive_results(args):
     import socket
 
     u = urllib.parse.urlsplit(args.url)
-    body = json.dumps(
-        {"model": args.model, "stream": True, "messages": [{"role": "user", "content": "hi"}]},
-        separators=(",", ":"),
-    ).encode()
-    payload = request_bytes(args.url, args.token, args.agent, body)
+    payload = request_bytes(args)
     sock = socket.create_connection((u.hostname, u.port), timeout=args.timeout)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     pending = b""

@@ -31,10 +31,6 @@ final class EventStreamOutput: @unchecked Sendable {
         self.pending = first
     }
 
-    init(_ writer: any ResponseBodyWriter) {
-        self.writer = writer
-    }
-
     /// Gives the output its writer (the response head is written), and writes what was written
     /// before, in one write.
     func attach(_ writer: any ResponseBodyWriter) async throws {

@@ -50,15 +50,28 @@ struct ClientConnection: Sendable {
     /// Stops `control` with `CancellationError` if the client disconnects before the returned
     /// registration is removed: for work that outlives its caller's scope (`RunStreaming`).
     func stopOnClose(_ control: RunControl) -> CloseRegistration {
-        let closed: @Sendable () -> Void = { control.stop(CancellationError()) }
+        watchClose { control.stop(CancellationError()) }
+    }
+
+    /// Runs `body`, calling `closed` if the client disconnects meanwhile.
+    func onClose<T>(_ closed: @escaping @Sendable () -> Void, _ body: () async throws -> T) async throws -> T {
+        let registration = watchClose(closed)
+        defer { registration.remove() }
+        return try await body()
+    }
+
+    /// Calls `closed` when the client disconnects (at once if it already has), until the
+    /// returned registration is removed.
+    func watchClose(_ closed: @escaping @Sendable () -> Void) -> CloseRegistration {
         guard let watch else {
+            // Not a server connection (no `ClientHalfCloseHandler`): the close future, once.
             channel.closeFuture.whenComplete { _ in closed() }
             return CloseRegistration(watch: nil, id: 0)
         }
         return CloseRegistration(watch: watch, id: watch.onClose(closed))
     }
 
-    /// A close callback of `stopOnClose(_:)`.
+    /// A close callback of `watchClose(_:)`.
     struct CloseRegistration: Sendable {
         fileprivate let watch: CloseWatch?
         fileprivate let id: UInt64
@@ -66,17 +79,5 @@ struct ClientConnection: Sendable {
         func remove() {
             watch?.remove(id)
         }
-    }
-
-    /// Runs `body`, calling `closed` if the client disconnects meanwhile.
-    func onClose<T>(_ closed: @escaping @Sendable () -> Void, _ body: () async throws -> T) async throws -> T {
-        guard let watch else {
-            // Not a server connection (no `ClientHalfCloseHandler`): the close future, once.
-            channel.closeFuture.whenComplete { _ in closed() }
-            return try await body()
-        }
-        let id = watch.onClose(closed)
-        defer { watch.remove(id) }
-        return try await body()
     }
 }

@@ -6,6 +6,7 @@ import NIOPosix
 struct RawSocket {
     var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let channel: any Channel
     var buffer = ByteBuffer()
 
     /// - Parameter receiveBuffer: a small `SO_RCVBUF` makes a client that stops reading push
@@ -24,7 +25,7 @@ struct RawSocket {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            var socket = RawSocket(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            var socket = RawSocket(inbound: inbound.makeAsyncIterator(), outbound: outbound, channel: channel.channel)
             return try await body(&socket)
         }
     }
@@ -44,6 +45,24 @@ struct RawSocket {
             }
             try await fill()
         }
+    }
+
+    /// Reads until the bytes after the head contain `marker`; returns them (and keeps them).
+    /// Fails (closing the connection) if they do not within `deadline`.
+    mutating func readUntil(_ marker: String, within deadline: Duration = .seconds(10)) async throws -> String {
+        let channel = self.channel
+        let timer = channel.eventLoop.scheduleTask(in: .seconds(deadline.components.seconds)) {
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        while !String(buffer: buffer).contains(marker) {
+            do {
+                try await fill()
+            } catch {
+                throw ProcessTestError("no \(marker) within \(deadline): \(String(buffer: buffer).prefix(300))")
+            }
+        }
+        return String(buffer: buffer)
     }
 
     /// Reads everything up to the server's end of the connection.
