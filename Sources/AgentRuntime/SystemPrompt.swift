@@ -1,5 +1,6 @@
 import Foundation
 import GatewayConfig
+import OpenAIWire
 
 /// Facts about the host that the Runtime line reports (T2).
 public struct HostInfo: Sendable {
@@ -64,7 +65,7 @@ public enum SystemPrompt {
             let name = c.agent.name.map { " (\($0))" } ?? ""
             sections.append("You are OpenClaw agent `\(c.agent.id)`\(name), a personal assistant running on its owner's machine.")
         }
-        if let instructions = c.agent.systemPrompt?.trimmingCharacters(in: .whitespacesAndNewlines),
+        if let instructions = c.agent.systemPrompt?.trimmingWhitespaceAndNewlines,
             !instructions.isEmpty
         {
             sections.append("## Instructions\n\(instructions)")
@@ -84,7 +85,7 @@ public enum SystemPrompt {
                         + lines.joined(separator: "\n"))
             }
         }
-        if let extra = c.extraSystemPrompt?.trimmingCharacters(in: .whitespacesAndNewlines), !extra.isEmpty {
+        if let extra = c.extraSystemPrompt?.trimmingWhitespaceAndNewlines, !extra.isEmpty {
             sections.append("## Group Chat Context\n\(extra)")
         }
         sections.append("## Runtime\n" + runtimeSection(c))

@@ -30,7 +30,7 @@ enum ChatMessagesFlattener {
         var raw: [RawEntry] = []
         for message in messages {
             guard case .object(let m) = message else { continue }
-            var role = (m["role"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            var role = String((m["role"]?.stringValue ?? "").trimmingWhitespaceAndNewlines)
             if role == "function" { role = "tool" }
             let text = extractText(m["content"])
             switch role {
@@ -94,7 +94,7 @@ enum ChatMessagesFlattener {
     static func extractText(_ content: JSONValue?) -> String {
         switch content {
         case .string(let s):
-            return s.trimmingCharacters(in: .whitespacesAndNewlines)
+            return String(s.trimmingWhitespaceAndNewlines)
         case .array(let parts):
             var texts: [String] = []
             for part in parts {
@@ -103,7 +103,7 @@ enum ChatMessagesFlattener {
                 if type == "text" || type == "input_text", let t = p["text"]?.stringValue { texts.append(t) }
                 if let t = p["input_text"]?.stringValue { texts.append(t) }
             }
-            return texts.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            return String(texts.joined(separator: "\n").trimmingWhitespaceAndNewlines)
         default:
             return ""
         }
