@@ -120,12 +120,14 @@ public final class AgentRuntime: Sendable {
                     let holdBack = request.toolChoice.isConstraint
                     response = try await provider.complete(modelRequest) { event in
                         switch event {
-                        case .textDelta(let delta):
+                        case .textDelta(let delta, let batched):
                             let startsCall = !callStreamed
                             callStreamed = true
                             if holdBack { return }
                             let added = text.append(delta, newParagraph: startsCall)
-                            try await onEvent(.assistantDelta(delta: added, text: text.value))
+                            try await onEvent(.assistantDelta(delta: added, text: text.value, batched: batched))
+                        case .flush:
+                            if !holdBack { try await onEvent(.flush) }
                         }
                     }
                 } catch let error as ProviderError

@@ -68,8 +68,12 @@ public enum ClientToolChoice: Sendable, Equatable {
 public enum AgentEvent: Sendable, Equatable {
     /// The run holds its session lane and is about to call `model`.
     case started(runId: String, model: String)
-    /// New assistant text; `text` is everything so far.
-    case assistantDelta(delta: String, text: String)
+    /// New assistant text; `text` is everything so far. `batched`: more text that arrived
+    /// with it follows at once, and a `flush` after that (see `ModelStreamEvent`): a face may
+    /// hold it and write it with the rest, in one write.
+    case assistantDelta(delta: String, text: String, batched: Bool = false)
+    /// The batched deltas reported so far are complete: write what is held.
+    case flush
     /// `from` failed with a retryable error before streaming; `to` is tried next (V1).
     case modelFallback(from: String, to: String, reason: String)
     /// The runtime is about to execute one of the agent's tools.

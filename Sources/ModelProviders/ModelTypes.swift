@@ -155,8 +155,14 @@ public struct ModelUsage: Sendable, Equatable {
 
 /// What a provider reports while it streams.
 public enum ModelStreamEvent: Sendable, Equatable {
-    /// New assistant text.
-    case textDelta(String)
+    /// New assistant text. `batched`: it came in the same upstream read as the delta before
+    /// it, so the consumer may hold it and write it with the next unbatched delta or at the
+    /// next `flush`. The first delta of a read is never batched: it goes out at once.
+    case textDelta(String, batched: Bool = false)
+    /// The batched deltas so far are all there are for now: write what is held. A provider
+    /// that reports a batched delta sends this before it waits for upstream bytes again, and
+    /// before it returns.
+    case flush
 }
 
 /// A finished model call.

@@ -78,7 +78,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
 
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
         do {
-            if contentType.contains("text/event-stream") {
+            if contentType.hasPrefix("text/event-stream") {
                 return try await readStream(response.body, watch: watch, onEvent: onEvent)
             }
             return try await readWhole(response.body, onEvent: onEvent)
@@ -100,6 +100,10 @@ public struct OpenAICompatibleProvider: ModelProvider {
         var finishReason: String?
         var tools = ToolCallAccumulator()
 
+        // Text deltas reported from the current read: the first goes out unbatched, the rest
+        // batched, then a `flush` (see `ModelStreamEvent`).
+        var deltasInRead = 0
+
         func handle(_ event: String) async throws -> Bool {
             if event == "[DONE]" { return false }
             guard let chunk = UpstreamChunk.decode(event) else {
@@ -116,7 +120,8 @@ public struct OpenAICompatibleProvider: ModelProvider {
                 if let delta = choice.delta {
                     if let content = delta.content, !content.isEmpty {
                         text += content
-                        try await onEvent(.textDelta(content))
+                        try await onEvent(.textDelta(content, batched: deltasInRead > 0))
+                        deltasInRead += 1
                     }
                     for (i, call) in (delta.toolCalls ?? []).enumerated() { tools.add(call, fallbackIndex: i) }
                 }
@@ -125,13 +130,22 @@ public struct OpenAICompatibleProvider: ModelProvider {
             return true
         }
 
-        streaming: for try await buffer in body {
+        var ended = false
+        for try await buffer in body {
             watch?.touch()
+            deltasInRead = 0
             for event in decoder.feed(buffer.readableBytesView) {
-                guard try await handle(event) else { break streaming }
+                guard try await handle(event) else {
+                    ended = true
+                    break
+                }
             }
+            if deltasInRead > 1 { try await onEvent(.flush) }
+            if ended { break }
         }
+        deltasInRead = 0
         for event in decoder.finish() { _ = try await handle(event) }
+        if deltasInRead > 1 { try await onEvent(.flush) }
         return ModelResponse(text: text, toolCalls: tools.toolCalls, usage: usage, finishReason: finishReason)
     }
 

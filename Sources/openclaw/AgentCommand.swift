@@ -68,7 +68,7 @@ struct AgentCommand: AsyncParsableCommand {
                     try await runtime.run(request) { event in
                         guard streamText else { return }
                         switch event {
-                        case .assistantDelta(let delta, _):
+                        case .assistantDelta(let delta, _, _):
                             FileHandle.standardOutput.write(Data(delta.utf8))
                         case .toolStarted(_, let name, let arguments):
                             // Tool activity goes to stderr, so stdout stays the reply.

@@ -59,6 +59,25 @@ import Testing
         #expect(result.sessionId == (try await h.store.session(key: "agent:main:openai-user:t"))?.sessionId)
     }
 
+    @Test("deltas from one upstream read keep their batching and the flush after them")
+    func batchedDeltasAndFlushPassThrough() async throws {
+        let h = try harness([
+            .events([.textDelta("a"), .textDelta("b", batched: true), .textDelta("c", batched: true), .flush, .textDelta("d")])
+        ])
+        let log = EventLog()
+        let result = try await h.runtime.run(request("hi")) { log.record($0) }
+        #expect(
+            log.all == [
+                .started(runId: "run_1", model: "script/primary"),
+                .assistantDelta(delta: "a", text: "a"),
+                .assistantDelta(delta: "b", text: "ab", batched: true),
+                .assistantDelta(delta: "c", text: "abc", batched: true),
+                .flush,
+                .assistantDelta(delta: "d", text: "abcd"),
+            ])
+        #expect(result.text == "abcd")
+    }
+
     @Test("D-10: the provider gets its own model id, the system prompt first, then the user message")
     func requestShape() async throws {
         let h = try harness([.reply(["ok"])])

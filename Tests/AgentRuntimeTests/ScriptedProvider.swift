@@ -14,6 +14,8 @@ final class ScriptedProvider: ModelProvider {
         case failAfter([String], ProviderError)
         /// Waits this long, then answers "late".
         case delay(Duration)
+        /// Reports these events as they are, then answers with the text of their deltas.
+        case events([ModelStreamEvent])
     }
 
     private struct State {
@@ -56,6 +58,13 @@ final class ScriptedProvider: ModelProvider {
         case .delay(let duration):
             try await Task.sleep(for: duration)
             return ModelResponse(text: "late")
+        case .events(let events):
+            var text = ""
+            for event in events {
+                if case .textDelta(let delta, _) = event { text += delta }
+                try await onEvent(event)
+            }
+            return ModelResponse(text: text, finishReason: "stop")
         }
     }
 }

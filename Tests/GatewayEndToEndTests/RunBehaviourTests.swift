@@ -109,11 +109,7 @@ struct RunBehaviourTests {
     func disconnectBeforeReadingStream() async throws {
         try await TestGateway.withUpstream(model: "fake/crawl") { gateway, upstream in
             try await RawSocket.with(port: gateway.port) { socket in
-                let body = chatBody("x", stream: true, extra: #","user":"early-leaver""#)
-                let headers = TestGateway.authHeaders.map { "\($0.0): \($0.1)\r\n" }.joined()
-                try await socket.write(
-                    "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                        + headers + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+                try await sendChat(chatBody("x", stream: true, extra: #","user":"early-leaver""#), on: socket)
                 // The run calls the model without the client having read a byte.
                 #expect(await eventually { await upstream.recorder.requests.count == 1 })
             }  // closed, nothing read
@@ -129,11 +125,7 @@ struct RunBehaviourTests {
         // head or the role chunk back until the first token would leave this test waiting.
         try await TestGateway.withUpstream(model: "fake/held") { gateway, upstream in
             try await RawSocket.with(port: gateway.port) { socket in
-                let body = chatBody("x", stream: true)
-                let headers = TestGateway.authHeaders.map { "\($0.0): \($0.1)\r\n" }.joined()
-                try await socket.write(
-                    "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                        + headers + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+                try await sendChat(chatBody("x", stream: true), on: socket)
                 let head = try await socket.readHead()
                 #expect(head.hasPrefix("HTTP/1.1 200"))
                 #expect(head.lowercased().contains("content-type: text/event-stream"))
@@ -142,6 +134,27 @@ struct RunBehaviourTests {
                 #expect(await upstream.recorder.completed == 0)
             }
             #expect(await eventually(timeout: .seconds(15)) { await upstream.recorder.abandoned == 1 })
+        }
+    }
+
+    @Test("M4: chunks the model sent together are all relayed at once, one chunk each, without waiting for more")
+    func burstIsRelayedWithoutWaiting() async throws {
+        // `burst`: three chunks in one upstream write, then 6 s of silence. A gateway that held
+        // the second and third back for the next upstream bytes would miss the 3 s deadline.
+        try await TestGateway.withUpstream(model: "fake/burst") { gateway, _ in
+            try await RawSocket.with(port: gateway.port) { socket in
+                try await sendChat(chatBody("x", stream: true), on: socket)
+                _ = try await socket.readHead()
+                let sent = try await socket.readUntil(#""content":"three""#, within: .seconds(3))
+                // Split on "\n" and "\r\n" alike (one Character): the body is chunk-encoded.
+                let contents = sent.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("data: {") }
+                    .compactMap { line -> String? in
+                        guard let range = line.range(of: #""content":""#) else { return nil }
+                        return String(line[range.upperBound...].prefix { $0 != "\"" })
+                    }
+                #expect(contents == ["one ", "two ", "three"])
+                #expect(!sent.contains(#""finish_reason":"stop""#))
+            }
         }
     }
 
@@ -227,4 +240,12 @@ enum SessionStoreProbe {
     static func sessions(_ gateway: TestGateway) async throws -> [SessionSummary] {
         try await SQLiteSessionStore(path: gateway.statePaths.database).sessions(limit: 100)
     }
+}
+
+/// Writes a chat completion request with the test gateway's credentials on a raw socket.
+private func sendChat(_ body: String, on socket: RawSocket) async throws {
+    let headers = TestGateway.authHeaders.map { "\($0.0): \($0.1)\r\n" }.joined()
+    try await socket.write(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            + headers + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
 }

@@ -54,6 +54,38 @@ import Testing
     }
 }
 
+/// Deltas that came from upstream in one read.
+@Suite struct EventStreamOutputBatchTests {
+    @Test("held writes go out with the next flushing write, in one write, in order; flush() sends what is held")
+    func heldWritesGoOutTogether() async throws {
+        let output = EventStreamOutput()
+        let writes = Writes()
+        try await output.attach(RecordingWriter(writes: writes))
+        try await output.write("a;")
+        try await output.write("b;", flush: false)
+        try await output.write("c;", flush: false)
+        #expect(writes.all == ["a;"])
+        try await output.flush()
+        #expect(writes.all == ["a;", "b;c;"])
+        // Nothing held: flush writes nothing.
+        try await output.flush()
+        try await output.write("d;", flush: false)
+        try await output.write("e;")
+        try await output.finish()
+        #expect(writes.all == ["a;", "b;c;", "d;e;", "<end>"])
+    }
+
+    @Test("finish sends what is still held before it ends the body")
+    func finishSendsHeldText() async throws {
+        let output = EventStreamOutput()
+        let writes = Writes()
+        try await output.attach(RecordingWriter(writes: writes))
+        try await output.write("x;", flush: false)
+        try await output.finish()
+        #expect(writes.all == ["x;", "<end>"])
+    }
+}
+
 private final class Writes: Sendable {
     private let list = Mutex<[String]>([])
     var all: [String] { list.withLock { $0 } }

@@ -36,10 +36,14 @@ struct ChatCompletionStream: Sendable {
             ended: { [sessions] in sessions?.forget(key) }
         ) { event in
             switch event {
-            case .assistantDelta(let delta, _):
+            case .assistantDelta(let delta, _, let batched):
                 guard !delta.isEmpty else { return }
                 streamedText.withLockedValue { $0 = true }
-                try await output.write(chunks.content(delta))
+                // One chunk per delta (M4); deltas that came in one upstream read after the
+                // first go out together, in one write.
+                try await output.write(chunks.content(delta), flush: !batched)
+            case .flush:
+                try await output.flush()
             case .toolStarted(let id, let name, let arguments) where streamToolActivity:
                 try await output.write(ToolActivity.started(callId: id, name: name, arguments: arguments))
             case .toolFinished(let id, let name, let isError, let text) where streamToolActivity:

@@ -47,7 +47,8 @@ struct ResponsesStream: Sendable {
         let run = RunStreaming.start(
             runtime: runtime, runs: runs, request: prepared.agentRequest, connection: connection
         ) { event in
-            guard case .assistantDelta(let delta, _) = event, !delta.isEmpty else { return }
+            if case .flush = event { return try await output.flush() }
+            guard case .assistantDelta(let delta, _, let batched) = event, !delta.isEmpty else { return }
             let out = state.withLockedValue { s in
                 var out = s.messageOpen ? "" : s.openMessage(object, textFields)
                 s.text += delta
@@ -56,7 +57,7 @@ struct ResponsesStream: Sendable {
                     textFields.merging(["delta": .string(delta), "logprobs": .array([])]) { $1 })
                 return out
             }
-            try await output.write(out)
+            try await output.write(out, flush: !batched)
         }
         return RunIntake.eventStream(output: output, run: run) {
             let outcome = try await RunStreaming.outcome(of: run, keepAliveSeconds: keepAliveSeconds, output: output)

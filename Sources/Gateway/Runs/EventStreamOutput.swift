@@ -11,12 +11,18 @@ import Synchronization
 ///
 /// The run may start before the response head is written (see `RunIntake.eventStream`): until
 /// `attach` gives the output its writer, what is written is kept, and `attach` sends it first.
+///
+/// Events that came from upstream together (one read) are written together: the run writes
+/// the first at once, holds the rest (`write(_:flush: false)`) and writes them in one write at
+/// the `flush` that follows them before the run waits for more (see `ModelStreamEvent`).
 final class EventStreamOutput: @unchecked Sendable {
-    // `writer` and `pending` are only used by the holder of the gate (`state.busy`); that is
-    // what makes the unchecked `Sendable` sound.
+    // `writer`, `pending` and `held` are only used by the holder of the gate (`state.busy`);
+    // that is what makes the unchecked `Sendable` sound.
     private var writer: (any ResponseBodyWriter)?
     /// Written before `attach`.
     private var pending = ""
+    /// Written with `flush: false`, not sent yet.
+    private var held = ""
 
     private struct State {
         var busy = false
@@ -43,10 +49,31 @@ final class EventStreamOutput: @unchecked Sendable {
         try await send(text)
     }
 
-    /// Writes and flushes `text` (keeps it, before `attach`).
-    func write(_ text: String) async throws {
+    /// Writes and flushes `text` after anything held (keeps it, before `attach`); with
+    /// `flush: false`, holds it until the next flushing write or `flush()`.
+    func write(_ text: String, flush: Bool = true) async throws {
         await acquire()
         defer { release() }
+        guard flush else {
+            held += text
+            return
+        }
+        if held.isEmpty {
+            try await send(text)
+        } else {
+            let text = held + text
+            held = ""
+            try await send(text)
+        }
+    }
+
+    /// Writes what is held, if anything.
+    func flush() async throws {
+        await acquire()
+        defer { release() }
+        guard !held.isEmpty else { return }
+        let text = held
+        held = ""
         try await send(text)
     }
 
@@ -67,6 +94,12 @@ final class EventStreamOutput: @unchecked Sendable {
     /// Ends the body. Called once, after `attach` and after the run's task has ended.
     func finish() async throws {
         await acquire()
+        if !held.isEmpty {
+            // Not expected (a run's last write flushes), but nothing written is dropped.
+            let text = held
+            held = ""
+            try await send(text)
+        }
         guard let writer else { preconditionFailure("finish before attach") }
         try await writer.finish(nil)
     }

@@ -26,7 +26,7 @@ struct AgentRunReporter: Sendable {
         do {
             let result = try await operation { event in
                 switch event {
-                case .assistantDelta(let delta, let text):
+                case .assistantDelta(let delta, let text, _):
                     emit("assistant", ["delta": .string(delta), "text": .string(text)])
                 case .modelFallback(let from, let to, let reason):
                     emit(
@@ -91,7 +91,7 @@ struct ChatRunReporter: Sendable {
         do {
             let result = try await operation { event in
                 switch event {
-                case .assistantDelta(_, let text):
+                case .assistantDelta(_, let text, _):
                     latest.set(text)
                     emit("delta", ["message": Self.message(text)])
                 default:

@@ -83,6 +83,8 @@ actor UpstreamRecorder {
 /// - `stall`: one chunk, 6 s of silence, then 40 chunks `tick ` 50 ms apart (tests time out
 ///   after 2 s: ample margin both ways on a loaded machine);
 /// - `status-<code>`: that HTTP status with an OpenAI error body;
+/// - `burst`: three chunks (`one `, `two `, `three`) in one write, then 6 s of silence before
+///   the finish (the gateway reads them at once and must not hold any back for more bytes);
 /// - `stream-error`: one chunk, then `data: {"error":…}`;
 /// - `json`: a non-stream `application/json` completion;
 /// - `empty`: a stream with no content.
@@ -363,6 +365,7 @@ struct FakeUpstream: Sendable {
         var stallAfterFirst: Duration = .zero
         var trailingError = false
         var comments = 0
+        var burstThenStall = false
         switch model {
         case "slow":
             pieces = Array(repeating: "tick ", count: 40)
@@ -380,6 +383,9 @@ struct FakeUpstream: Sendable {
             pieces = ["partial"] + Array(repeating: "tick ", count: 40)
             delay = .milliseconds(50)
             stallAfterFirst = .seconds(6)
+        case "burst":
+            pieces = ["one ", "two ", "three"]
+            burstThenStall = true
         case "stream-error":
             pieces = ["partial"]
             trailingError = true
@@ -392,6 +398,7 @@ struct FakeUpstream: Sendable {
         }
         let (chunkDelay, firstDelay, stall, endsWithError) = (delay, initialDelay, stallAfterFirst, trailingError)
         let waitingComments = comments
+        let burst = burstThenStall
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
@@ -402,7 +409,12 @@ struct FakeUpstream: Sendable {
                     try await writer.write(ByteBuffer(string: ": waiting\n\n"))
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                for (index, piece) in pieces.enumerated() where !piece.isEmpty {
+                if burst {
+                    try await writer.write(
+                        ByteBuffer(string: pieces.map { chunk(.object(["content": .string($0)])) }.joined()))
+                    try await Task.sleep(for: .seconds(6))
+                }
+                for (index, piece) in pieces.enumerated() where !piece.isEmpty && !burst {
                     try await writer.write(ByteBuffer(string: chunk(.object(["content": .string(piece)]))))
                     if index == 0, stall > .zero { try await Task.sleep(for: stall) }
                     if chunkDelay > .zero { try await Task.sleep(for: chunkDelay) }
