@@ -198,6 +198,29 @@ struct ResponsesEndpointTests {
         }
     }
 
+    @Test("Q4: deltas the model sent together are all relayed at once, one event each, without waiting for more")
+    func burstIsRelayedWithoutWaiting() async throws {
+        // `burst`: three chunks in one upstream write, then 6 s of silence (see the chat test).
+        try await FakeUpstream.with { upstream in
+            let config = TestGateway.config(upstream: upstream, model: "fake/burst").replacingOccurrences(
+                of: "endpoints: { chatCompletions: { enabled: true } }",
+                with: "endpoints: { responses: { enabled: true } }")
+            try await TestGateway.with(config: config) { gateway in
+                try await RawSocket.with(port: gateway.port) { socket in
+                    try await socket.post("/v1/responses", #"{"input":"x","stream":true}"#)
+                    _ = try await socket.readHead()
+                    let sent = try await socket.readUntil(#""delta":"three""#, within: .seconds(3))
+                    let deltas = sent.split(whereSeparator: \.isNewline).filter {
+                        $0.hasPrefix("event: response.output_text.delta")
+                    }
+                    #expect(deltas.count == 3)
+                    #expect(sent.contains(#""delta":"one ""#) && sent.contains(#""delta":"two ""#))
+                    #expect(!sent.contains("response.completed"))
+                }
+            }
+        }
+    }
+
     @Test("Q3/Q4/K3: a client tool call becomes function_call items (non-stream and stream)")
     func functionCalls() async throws {
         try await Self.withResponses { gateway, upstream in

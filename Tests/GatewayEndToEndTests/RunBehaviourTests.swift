@@ -109,7 +109,7 @@ struct RunBehaviourTests {
     func disconnectBeforeReadingStream() async throws {
         try await TestGateway.withUpstream(model: "fake/crawl") { gateway, upstream in
             try await RawSocket.with(port: gateway.port) { socket in
-                try await sendChat(chatBody("x", stream: true, extra: #","user":"early-leaver""#), on: socket)
+                try await socket.post("/v1/chat/completions", chatBody("x", stream: true, extra: #","user":"early-leaver""#))
                 // The run calls the model without the client having read a byte.
                 #expect(await eventually { await upstream.recorder.requests.count == 1 })
             }  // closed, nothing read
@@ -125,7 +125,7 @@ struct RunBehaviourTests {
         // head or the role chunk back until the first token would leave this test waiting.
         try await TestGateway.withUpstream(model: "fake/held") { gateway, upstream in
             try await RawSocket.with(port: gateway.port) { socket in
-                try await sendChat(chatBody("x", stream: true), on: socket)
+                try await socket.post("/v1/chat/completions", chatBody("x", stream: true))
                 let head = try await socket.readHead()
                 #expect(head.hasPrefix("HTTP/1.1 200"))
                 #expect(head.lowercased().contains("content-type: text/event-stream"))
@@ -143,7 +143,7 @@ struct RunBehaviourTests {
         // the second and third back for the next upstream bytes would miss the 3 s deadline.
         try await TestGateway.withUpstream(model: "fake/burst") { gateway, _ in
             try await RawSocket.with(port: gateway.port) { socket in
-                try await sendChat(chatBody("x", stream: true), on: socket)
+                try await socket.post("/v1/chat/completions", chatBody("x", stream: true))
                 _ = try await socket.readHead()
                 let sent = try await socket.readUntil(#""content":"three""#, within: .seconds(3))
                 // Split on "\n" and "\r\n" alike (one Character): the body is chunk-encoded.
@@ -242,10 +242,3 @@ enum SessionStoreProbe {
     }
 }
 
-/// Writes a chat completion request with the test gateway's credentials on a raw socket.
-private func sendChat(_ body: String, on socket: RawSocket) async throws {
-    let headers = TestGateway.authHeaders.map { "\($0.0): \($0.1)\r\n" }.joined()
-    try await socket.write(
-        "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-            + headers + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
-}

@@ -165,3 +165,13 @@ func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async
     }
     return await condition()
 }
+
+extension RawSocket {
+    /// Writes a POST of a JSON `body` to `path` with the test gateway's credentials.
+    func post(_ path: String, _ body: String) async throws {
+        let headers = TestGateway.authHeaders.map { "\($0.0): \($0.1)\r\n" }.joined()
+        try await write(
+            "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + headers + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+    }
+}
