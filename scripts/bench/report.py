@@ -396,6 +396,50 @@ wake-up on each side, AHC's idle-read timer re-armed per chunk, two socket sysca
 at 11:46 UTC on commit 69d0694, had 0 stalls for 2,000 streams, TTFT p99 at low load +2.59 ms,
 cold start 23.6 ms, and commits that were not synced.)
 
+## Round 8: a burst of upstream chunks in one write; trimming without Foundation (2026-11-30)
+
+- **Chunks that arrive from upstream in one read are written in one write after the first.**
+  The instant fake sends its 50 chunks at once, and the gateway read them in one read but wrote
+  them one `writev` each, ~12 µs apart (a syscall trace). Meanwhile the client waited: a
+  loopback wake-up is a "sync" wake-up, which places the woken client on the waker's CPU, so it
+  read its first token only once the gateway's loop stopped writing (pinning the client to the
+  other CPU cut its TTFT p90 from 1.15 to 0.86–1.0 ms, measured). Now the provider reports the
+  first delta of a read at once and the rest `batched`, then a `flush` before it waits for
+  more bytes; `EventStreamOutput` holds the batched ones until the flush. Still one chunk per
+  delta (M4), and nothing waits for more upstream bytes (a test sends three chunks in one write
+  and then nothing for 6 s: all three must reach the client within 3 s, for chat completions and
+  `/v1/responses`; both fail without the flush). Lone streams on new connections, the binaries
+  interleaved stream by stream, four runs of 400: TTFT p99 2.00 / 2.16 / 1.98 / 1.77 →
+  1.94 / 1.75 / 1.80 / 1.36 ms, p90 1.41 / 1.57 / 1.45 / 1.23 → 1.38 / 1.38 / 1.45 / 1.11,
+  p50 unchanged (0.94 / 1.03 / 1.01 / 0.81 → 0.94 / 1.03 / 1.00 / 0.83). With real models the
+  chunks of a reply come one per read (tokens are milliseconds apart), and nothing changes.
+- **Message roles and contents are trimmed without Foundation** (`trimmingWhitespaceAndNewlines`:
+  scalars with the White_Space property plus U+200B, exactly what Foundation's
+  `whitespacesAndNewlines` trims — a test compares every BMP scalar). `perf` at 64 connections,
+  share of gateway CPU: `trimmingCharacters` 1.21% → 0, the messages flattener 1.75% → 0.91%,
+  and Foundation's `String.range(of:)` for the upstream content-type check 0.32% → 0 (now
+  `hasPrefix`). Too small to show in req/s, whose run-to-run spread is ±10% here.
+- **Where a non-stream answer's time goes at one connection** (a syscall and scheduler trace of
+  the gateway, one answer, µs after it read the request): upstream request head written 143,
+  body 166, upstream answer read 247, turn handed to GRDB's writer 311, writer thread running
+  376, SQLite's locks (4 `fcntl`) and statements until its first WAL write 476, 7 WAL frames
+  written by 545, `fdatasync` 545 → 779, event loop woken by the writer 843, answer written 895.
+  Over 1,940 commits `fdatasync` took 185 µs at p50: durability alone (sync + two thread
+  wake-ups + SQL) is above the +0.2 ms target.
+- **Tried and not kept.** One event loop instead of two (`NIOSingletons.groupLoopCountSuggestion`):
+  a new connection is no longer handed from the accepting loop to the other one; TTFT p50 −20
+  to −70 µs, p99 mixed (1.73 / 1.52 / 1.46 → 1.55 / 1.40 / 1.53 ms), and it halves the cores
+  that serve requests. A 1 KiB SQLite page (a quarter of the WAL bytes per turn): commit time
+  with the same schema in steady state 214–228 → 208–225 µs — the bytes are not the cost.
+- **Why the four misses stay missed** (each measured above or in earlier rounds): *latency*, the
+  durable commit (previous point); *throughput*, an agent run costs ~317 µs of gateway CPU at
+  64 connections (request intake, the runtime, an AsyncHTTPClient call, a group commit) where
+  0.4× of the fake's rate leaves ~74 µs; *memory per stream*, a stream is two suspended tasks
+  whose async frames keep 47 KiB and two NIO channels with AsyncHTTPClient's request state
+  27 KiB, above 20 KiB before anything else; *low-load TTFT p99*, on one kept-alive connection
+  it is met (+0.52 ms in the latest run), on a new connection per stream it is +1.1 to +1.9 ms
+  from run to run: the connection's set-up (~300 µs of CPU, Round 6) and scheduling tails.
+
 ## Round 7: a streamed run starts before its response head; auth at a tenth of its cost (2026-11-30)
 
 Side by side, binaries alternated against one fake in one script (`ttft`: 12 rounds of 100
