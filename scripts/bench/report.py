@@ -437,8 +437,9 @@ cold start 23.6 ms, and commits that were not synced.)
   0.4× of the fake's rate leaves ~74 µs; *memory per stream*, a stream is two suspended tasks
   whose async frames keep 47 KiB and two NIO channels with AsyncHTTPClient's request state
   27 KiB, above 20 KiB before anything else; *low-load TTFT p99*, on one kept-alive connection
-  it is met (+0.52 ms in the latest run), on a new connection per stream it is +1.1 to +1.9 ms
-  from run to run: the connection's set-up (~300 µs of CPU, Round 6) and scheduling tails.
+  it is met (+0.52 and +0.69 ms in this round's two `make bench` runs), on a new connection per
+  stream it is not (+1.41 and +1.29 ms; +1.07 to +2.69 in earlier rounds): the connection's
+  set-up (~300 µs of CPU, Round 6) and scheduling tails.
 
 ## Round 7: a streamed run starts before its response head; auth at a tenth of its cost (2026-11-30)
 
