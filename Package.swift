@@ -39,6 +39,7 @@ let package = Package(
         .target(
             name: "SessionStore",
             dependencies: [
+                "OpenAIWire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OpenAIWire
 
 struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "session"
@@ -17,7 +18,7 @@ struct SessionRecord: Codable, FetchableRecord, PersistableRecord {
 struct MessageRecord: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "message"
 
-    struct Extra: Codable {
+    struct Extra: Decodable {
         var toolCalls: [StoredToolCall]?
         var toolCallId: String?
         var toolName: String?
@@ -34,26 +35,65 @@ struct MessageRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var extra: String?
     var createdAt: Date
 
-    init(_ message: TranscriptMessage) throws {
-        let extra = Extra(
-            toolCalls: message.toolCalls.isEmpty ? nil : message.toolCalls, toolCallId: message.toolCallId,
-            toolName: message.toolName, isError: message.isError ? true : nil, model: message.model,
-            usage: message.usage)
-        let data: Data
-        if message.toolCalls.isEmpty, message.toolCallId == nil, message.toolName == nil, !message.isError,
-            message.model == nil, message.usage == nil
-        {
-            data = Data()  // nothing to store (what encoding the empty `Extra` gives: `{}`)
-        } else {
-            data = try JSONEncoder().encode(extra)
-        }
+    init(_ message: TranscriptMessage) {
         self.id = nil
         self.sessionId = ""
         self.entryId = message.entryId
         self.role = message.role.rawValue
         self.content = message.content
-        self.extra = data.count > 2 ? String(decoding: data, as: UTF8.self) : nil
+        self.extra = Self.extraJSON(message)
         self.createdAt = message.createdAt
+    }
+
+    /// The `extra` column: `Extra` as JSON (what `JSONEncoder` wrote before, read back with
+    /// `JSONDecoder`), written directly — `JSONEncoder` cost ~2% of the gateway's CPU per answer,
+    /// whose assistant message always has a model and usage. Nil when there is nothing to keep.
+    static func extraJSON(_ m: TranscriptMessage) -> String? {
+        var out = "{"
+        var empty = true
+        func key(_ name: String) {
+            out += empty ? "\"" : ",\""
+            out += name
+            out += "\":"
+            empty = false
+        }
+        if !m.toolCalls.isEmpty {
+            key("toolCalls")
+            out += "["
+            for (i, call) in m.toolCalls.enumerated() {
+                out += i == 0 ? #"{"id":"# : #",{"id":"#
+                ChunkEncoder.appendQuoted(call.id, to: &out)
+                out += #","name":"#
+                ChunkEncoder.appendQuoted(call.name, to: &out)
+                out += #","arguments":"#
+                ChunkEncoder.appendQuoted(call.arguments, to: &out)
+                out += "}"
+            }
+            out += "]"
+        }
+        if let id = m.toolCallId {
+            key("toolCallId")
+            ChunkEncoder.appendQuoted(id, to: &out)
+        }
+        if let name = m.toolName {
+            key("toolName")
+            ChunkEncoder.appendQuoted(name, to: &out)
+        }
+        if m.isError {
+            key("isError")
+            out += "true"
+        }
+        if let model = m.model {
+            key("model")
+            ChunkEncoder.appendQuoted(model, to: &out)
+        }
+        if let u = m.usage {
+            key("usage")
+            out += #"{"inputTokens":\#(u.inputTokens),"outputTokens":\#(u.outputTokens),"totalTokens":\#(u.totalTokens)}"#
+        }
+        if empty { return nil }
+        out += "}"
+        return out
     }
 
     func message() throws -> TranscriptMessage {

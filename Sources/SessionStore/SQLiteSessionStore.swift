@@ -152,7 +152,7 @@ public final class SQLiteSessionStore: SessionStore {
 
     @discardableResult
     public func appendTurn(_ turn: SessionTurn) async throws -> SessionSummary {
-        let records = try turn.messages.map(MessageRecord.init)
+        let records = turn.messages.map(MessageRecord.init)
         // Part of a group transaction (see TurnCommitter): stored whole or not at all, and
         // committed (on disk) before this returns.
         return try await committer.commit { db in

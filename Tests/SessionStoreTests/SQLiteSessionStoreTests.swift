@@ -72,6 +72,28 @@ import Testing
         }
     }
 
+    @Test("S2: tool call ids, names and arguments, tool names and models keep every character (quotes, escapes, control characters, non-ASCII)")
+    func metadataKeepsEveryCharacter() async throws {
+        try await withTemporaryDatabase { path in
+            let store = try SQLiteSessionStore(path: path)
+            let odd = "q\"b\\s/n\nt\tc\u{1}\u{1F}é漢🙂\u{2028}"
+            let messages = [
+                TranscriptMessage(
+                    role: .assistant, content: odd,
+                    toolCalls: [
+                        StoredToolCall(id: "call_" + odd, name: "tool" + odd, arguments: #"{"s":"\"x\"\n"}"# + odd),
+                        StoredToolCall(id: "", name: "", arguments: ""),
+                    ],
+                    model: "m/" + odd, usage: StoredUsage(inputTokens: 0, outputTokens: Int(Int32.max), totalTokens: -1)),
+                TranscriptMessage(role: .toolResult, content: odd, toolCallId: odd, toolName: odd, isError: true),
+                TranscriptMessage(role: .user, content: odd),
+            ]
+            _ = try await store.appendTurn(SessionTurn(sessionKey: "k", agentId: "main", messages: messages, usage: StoredUsage()))
+            let history = try await store.history(sessionKey: "k", limit: 10)
+            #expect(history.map(MessageFields.init) == messages.map(MessageFields.init))
+        }
+    }
+
     @Test("S2: history(limit:) returns the last n messages, still oldest first")
     func historyLimit() async throws {
         try await withTemporaryDatabase { path in
