@@ -71,22 +71,18 @@ struct MessageRecord: Codable, FetchableRecord, MutablePersistableRecord {
             }
             out += "]"
         }
-        if let id = m.toolCallId {
-            key("toolCallId")
-            ChunkEncoder.appendQuoted(id, to: &out)
+        func string(_ name: String, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            ChunkEncoder.appendQuoted(value, to: &out)
         }
-        if let name = m.toolName {
-            key("toolName")
-            ChunkEncoder.appendQuoted(name, to: &out)
-        }
+        string("toolCallId", m.toolCallId)
+        string("toolName", m.toolName)
         if m.isError {
             key("isError")
             out += "true"
         }
-        if let model = m.model {
-            key("model")
-            ChunkEncoder.appendQuoted(model, to: &out)
-        }
+        string("model", m.model)
         if let u = m.usage {
             key("usage")
             out += #"{"inputTokens":\#(u.inputTokens),"outputTokens":\#(u.outputTokens),"totalTokens":\#(u.totalTokens)}"#
