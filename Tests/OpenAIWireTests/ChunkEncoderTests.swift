@@ -9,6 +9,8 @@ import Testing
             "hello", "", "quote \" and backslash \\", "line\nbreak\r\ttab", "ctrl \u{01}\u{1F}\u{08}\u{0C}",
             "unicode é 漢字 🦀", "slash / and </script>", "\u{2028}\u{2029}", "emoji 👩‍👩‍👧 combining e\u{301}",
             "crlf\r\nline é\n漢字\r\n🦀\"", "\n", "e\u{301}\n\u{301}",
+            String(repeating: "a longer line with é, 漢字 and \"quotes\"\tthen\n", count: 40) + "no escape at the end",
+            "escape at the end\\", String(repeating: "x", count: 500),
         ])
     func identicalToEncoder(text: String) throws {
         let encoder = ChunkEncoder(id: "chatcmpl_x\"y", created: 1_700_000_000, model: "openclaw/ünï\\code")
