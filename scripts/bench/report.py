@@ -396,7 +396,7 @@ wake-up on each side, AHC's idle-read timer re-armed per chunk, two socket sysca
 at 11:46 UTC on commit 69d0694, had 0 stalls for 2,000 streams, TTFT p99 at low load +2.59 ms,
 cold start 23.6 ms, and commits that were not synced.)
 
-## Round 8: a burst of upstream chunks in one write; trimming without Foundation (2026-11-30)
+## Round 8: a burst of upstream chunks in one write; less CPU per answer (2026-11-30)
 
 - **Chunks that arrive from upstream in one read are written in one write after the first.**
   The instant fake sends its 50 chunks at once, and the gateway read them in one read but wrote
@@ -413,12 +413,23 @@ cold start 23.6 ms, and commits that were not synced.)
   1.94 / 1.75 / 1.80 / 1.36 ms, p90 1.41 / 1.57 / 1.45 / 1.23 → 1.38 / 1.38 / 1.45 / 1.11,
   p50 unchanged (0.94 / 1.03 / 1.01 / 0.81 → 0.94 / 1.03 / 1.00 / 0.83). With real models the
   chunks of a reply come one per read (tokens are milliseconds apart), and nothing changes.
-- **Message roles and contents are trimmed without Foundation** (`trimmingWhitespaceAndNewlines`:
-  scalars with the White_Space property plus U+200B, exactly what Foundation's
-  `whitespacesAndNewlines` trims — a test compares every BMP scalar). `perf` at 64 connections,
-  share of gateway CPU: `trimmingCharacters` 1.21% → 0, the messages flattener 1.75% → 0.91%,
-  and Foundation's `String.range(of:)` for the upstream content-type check 0.32% → 0 (now
-  `hasPrefix`). Too small to show in req/s, whose run-to-run spread is ±10% here.
+- **Less CPU per answer: three costs the profile showed** (`perf` at 64 connections, share of
+  gateway CPU before → after): message roles and contents were trimmed with Foundation's
+  `trimmingCharacters`, through `NSString` (1.21% → 0; now `trimmingWhitespaceAndNewlines`,
+  the White_Space scalars plus U+200B, exactly Foundation's `whitespacesAndNewlines` — a test
+  compares every BMP scalar); each stored assistant message's metadata (model, usage, tool
+  calls) went through `JSONEncoder` (~2% → 0; `MessageRecord` 3.05% → 1.40%; now written
+  directly, read back with `JSONDecoder` as before, a test round-trips quotes, escapes, control
+  characters and non-ASCII); and `ChunkEncoder.appendQuoted`, which quotes every string the
+  gateway writes as JSON (the system prompt and the flattened conversation in each upstream
+  request, every chunk), walked `String.UTF8View` byte by byte (1.53% → 0.74%; now it scans
+  the UTF-8 bytes directly and copies the runs between escapes whole: a 949-byte system prompt
+  3.5–5.6 → 1.7 µs, 4 KB of multi-line conversation 16 → 7 µs in a throwaway micro-benchmark;
+  the tests keep its output byte-identical to `JSONEncoder`'s). Foundation's `range(of:)` in
+  the upstream content-type check went too (0.32% → 0). Side by side, binaries alternated: at
+  one connection latency p50 797 / 767 / 730 / 788 → 729 / 704 / 739 / 717 µs and CPU per
+  answer 612 / 591 / 553 / 605 → 564 / 539 / 573 / 562 µs; at 64 connections CPU per answer,
+  median of five rounds, 297 → 289 µs (±10% from round to round).
 - **Where a non-stream answer's time goes at one connection** (a syscall and scheduler trace of
   the gateway, one answer, µs after it read the request): upstream request head written 143,
   body 166, upstream answer read 247, turn handed to GRDB's writer 311, writer thread running
@@ -432,7 +443,7 @@ cold start 23.6 ms, and commits that were not synced.)
   that serve requests. A 1 KiB SQLite page (a quarter of the WAL bytes per turn): commit time
   with the same schema in steady state 214–228 → 208–225 µs — the bytes are not the cost.
 - **Why the four misses stay missed** (each measured above or in earlier rounds): *latency*, the
-  durable commit (previous point); *throughput*, an agent run costs ~317 µs of gateway CPU at
+  durable commit (above); *throughput*, an agent run costs ~317 µs of gateway CPU at
   64 connections (request intake, the runtime, an AsyncHTTPClient call, a group commit) where
   0.4× of the fake's rate leaves ~74 µs; *memory per stream*, a stream is two suspended tasks
   whose async frames keep 47 KiB and two NIO channels with AsyncHTTPClient's request state
