@@ -442,15 +442,26 @@ cold start 23.6 ms, and commits that were not synced.)
   to −70 µs, p99 mixed (1.73 / 1.52 / 1.46 → 1.55 / 1.40 / 1.53 ms), and it halves the cores
   that serve requests. A 1 KiB SQLite page (a quarter of the WAL bytes per turn): commit time
   with the same schema in steady state 214–228 → 208–225 µs — the bytes are not the cost.
-- **Why the four misses stay missed** (each measured above or in earlier rounds): *latency*, the
-  durable commit (above); *throughput*, an agent run costs ~317 µs of gateway CPU at
+- **Idle RSS sits on the target's edge, and moves with the file it starts from.** The same
+  binary (same checksum), started the same way: 39.6–40.4 MiB from a copy written a quarter of
+  an hour earlier, 41.0–41.4 MiB from copies written minutes or seconds before — file-backed
+  pages of the executable mapped at start; the kernel-side cause (fault-around over the page
+  cache, the folios a fresh write leaves) was not pinned down. This round's `make bench` runs
+  read 39.2, 39.6 and 40.1 MiB; a fresh clone, whose binary was just linked, may read ~41. Measured and not kept: `MALLOC_ARENA_MAX=1` or `2` (no change),
+  `madvise(MADV_RANDOM)` on the executable's mappings at the top of `main` (no change: most of
+  the mapping happens before `main`), `TZ=UTC` (−0.3 MiB). Of the ~39.6 MiB, 3.4 are
+  anonymous; the rest is code of the binary (~12 MiB), libswiftCore 4.9, Foundation 3.7,
+  FoundationEssentials 3.5, ICU 2.7 (Foundation, which GRDB and NIO's Foundation shims
+  import, brings it), libc, libstdc++ and SQLite.
+- **Why the other misses stay missed** (each measured above or in earlier rounds): *latency*,
+  the durable commit (above); *throughput*, an agent run costs ~280–330 µs of gateway CPU at
   64 connections (request intake, the runtime, an AsyncHTTPClient call, a group commit) where
   0.4× of the fake's rate leaves ~74 µs; *memory per stream*, a stream is two suspended tasks
   whose async frames keep 47 KiB and two NIO channels with AsyncHTTPClient's request state
-  27 KiB, above 20 KiB before anything else; *low-load TTFT p99*, on one kept-alive connection
-  it is met (+0.52 and +0.69 ms in this round's two `make bench` runs), on a new connection per
-  stream it is not (+1.41 and +1.29 ms; +1.07 to +2.69 in earlier rounds): the connection's
-  set-up (~300 µs of CPU, Round 6) and scheduling tails.
+  27 KiB, above 20 KiB before anything else; *low-load TTFT p99* on a new connection per
+  stream was +1.41, +1.29 and +0.82 ms in this round's three `make bench` runs (met once;
+  +1.07 to +2.69 in earlier rounds): the connection's set-up (~300 µs of CPU, Round 6) and
+  scheduling tails; on one kept-alive connection it was +0.52, +0.69 and +0.47 ms.
 
 ## Round 7: a streamed run starts before its response head; auth at a tenth of its cost (2026-11-30)
 
