@@ -261,6 +261,11 @@ rss_tree_kib() {
 sleep 1
 GW_IDLE_KIB=$(rss_kib "$GATEWAY_PID")
 FAKE_IDLE_KIB=$(rss_kib "$FAKE_IDLE_PID")
+# The same RSS split into anonymous memory and file-backed pages (code of the binary and its
+# libraries), which move for different reasons.
+status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+GW_IDLE_ANON_KIB=$(status_kib "$GATEWAY_PID" RssAnon) GW_IDLE_FILE_KIB=$(status_kib "$GATEWAY_PID" RssFile)
+FAKE_IDLE_ANON_KIB=$(status_kib "$FAKE_IDLE_PID" RssAnon) FAKE_IDLE_FILE_KIB=$(status_kib "$FAKE_IDLE_PID" RssFile)
 
 # --- sanity: one answer through each path -------------------------------------------------
 check() { # label url extra-curl-args...
@@ -322,6 +327,8 @@ if [[ -n $NGX_URL ]]; then
 fi
 cat >"$R/memory.json" <<EOF
 {"gateway_idle_kib": $GW_IDLE_KIB, "direct_idle_kib": $FAKE_IDLE_KIB,
+ "gateway_idle_anon_kib": ${GW_IDLE_ANON_KIB:-0}, "gateway_idle_file_kib": ${GW_IDLE_FILE_KIB:-0},
+ "direct_idle_anon_kib": ${FAKE_IDLE_ANON_KIB:-0}, "direct_idle_file_kib": ${FAKE_IDLE_FILE_KIB:-0},
  "gateway_before_kib": $GW_MEM_BEFORE, "gateway_with_kib": $GW_MEM_WITH, "gateway_open": $GW_MEM_OPEN, "gateway_first": $GW_MEM_FIRST,
  "direct_before_kib": $FAKE_MEM_BEFORE, "direct_with_kib": $FAKE_MEM_WITH, "direct_open": $FAKE_MEM_OPEN, "direct_first": $FAKE_MEM_FIRST,
  "nginx": $NGX_MEM}

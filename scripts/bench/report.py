@@ -162,6 +162,11 @@ def build(results):
         g, d = mem["gateway_idle_kib"] / 1024, mem["direct_idle_kib"] / 1024
         add("idle RSS after start (MiB)", fmt(g, 1), fmt(d, 1), "", "≤ 40 MiB", g <= 40,
             f"{fmt(mem_n['idle_kib'] / 1024, 1)} (master + workers)" if mem_n else "")
+        if mem.get("gateway_idle_anon_kib"):
+            def split(side):
+                return f"{fmt(mem[side + '_idle_anon_kib'] / 1024, 1)} / {fmt(mem[side + '_idle_file_kib'] / 1024, 1)}"
+            add("idle RSS: anonymous / file-backed (MiB)", split("gateway"), split("direct"), "",
+                "(informative: file-backed is code of the binary and libraries)", None, "")
         gper = (mem["gateway_with_kib"] - mem["gateway_before_kib"]) / max(1, mem["gateway_open"])
         dper = (mem["direct_with_kib"] - mem["direct_before_kib"]) / max(1, mem["direct_open"])
         nper = (mem_n["with_kib"] - mem_n["before_kib"]) / max(1, mem_n["open"]) if mem_n else None
@@ -232,7 +237,8 @@ on disk. Every figure is measured for the gateway and, in the same run, straight
   (`BENCH_TTFT_STREAMS`), so that p99 is not just the slowest of a handful, each on a new
   connection (as curl sends them; the target's row), and again all on one kept-alive connection
   (as the OpenAI SDKs and Open WebUI send them; informative);
-- **memory**: gateway VmRSS right after start, and with K open streams whose upstream sends one
+- **memory**: gateway VmRSS right after start (also split into anonymous and file-backed pages,
+  informative), and with K open streams whose upstream sends one
   chunk and then stays silent → additional KiB per stream (the fake's own figures beside it);
 - **cold start**: exec → first `200` from `GET /health` without the local model, median of 5
   (`scripts/bench/coldstart.py`).
@@ -454,21 +460,23 @@ cold start 23.6 ms, and commits that were not synced.)
   an hour earlier, 41.0–41.4 MiB from copies written minutes or seconds before — file-backed
   pages of the executable mapped at start; the kernel-side cause (fault-around over the page
   cache, the folios a fresh write leaves) was not pinned down. This round's `make bench` runs
-  read 39.2, 39.6 and 40.1 MiB; a fresh clone, whose binary was just linked, may read ~41. Measured and not kept: `MALLOC_ARENA_MAX=1` or `2` (no change),
+  read 39.2, 39.6, 40.1 and 39.5 MiB (the table now splits it: ~3.5 MiB anonymous, ~36 MiB
+  file-backed); a fresh clone, whose binary was just linked, may read ~41. Measured and not kept: `MALLOC_ARENA_MAX=1` or `2` (no change),
   `madvise(MADV_RANDOM)` on the executable's mappings at the top of `main` (no change: most of
   the mapping happens before `main`), `TZ=UTC` (−0.3 MiB). Of the ~39.6 MiB, 3.4 are
   anonymous; the rest is code of the binary (~12 MiB), libswiftCore 4.9, Foundation 3.7,
   FoundationEssentials 3.5, ICU 2.7 (Foundation, which GRDB and NIO's Foundation shims
   import, brings it), libc, libstdc++ and SQLite.
-- **Why the other misses stay missed** (each measured above or in earlier rounds): *latency*,
+- **Why the other misses stay missed, and one target sits on its edge** (each measured above or in earlier rounds): *latency*,
   the durable commit (above); *throughput*, an agent run costs ~280–330 µs of gateway CPU at
   64 connections (request intake, the runtime, an AsyncHTTPClient call, a group commit) where
   0.4× of the fake's rate leaves ~74 µs; *memory per stream*, a stream is two suspended tasks
   whose async frames keep 47 KiB and two NIO channels with AsyncHTTPClient's request state
   27 KiB, above 20 KiB before anything else; *low-load TTFT p99* on a new connection per
-  stream was +1.41, +1.29 and +0.82 ms in this round's three `make bench` runs (met once;
-  +1.07 to +2.69 in earlier rounds): the connection's set-up (~300 µs of CPU, Round 6) and
-  scheduling tails; on one kept-alive connection it was +0.52, +0.69 and +0.47 ms.
+  stream was +1.41, +1.29, +0.82 and +0.92 ms in this round's four `make bench` runs (met in
+  the last two; +1.07 to +2.69 in earlier rounds): the connection's set-up (~300 µs of CPU,
+  Round 6) and scheduling tails; on one kept-alive connection it was +0.52, +0.69, +0.47 and
+  +0.83 ms.
 
 ## Round 7: a streamed run starts before its response head; auth at a tenth of its cost (2026-11-30)
 
