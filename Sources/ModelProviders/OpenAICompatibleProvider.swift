@@ -130,22 +130,21 @@ public struct OpenAICompatibleProvider: ModelProvider {
             return true
         }
 
-        var ended = false
+        /// The events of one read, then the flush their batched deltas need; false once the
+        /// stream said `[DONE]`.
+        func handleRead(_ events: [String]) async throws -> Bool {
+            deltasInRead = 0
+            var open = true
+            for event in events where open { open = try await handle(event) }
+            if deltasInRead > 1 { try await onEvent(.flush) }
+            return open
+        }
+
         for try await buffer in body {
             watch?.touch()
-            deltasInRead = 0
-            for event in decoder.feed(buffer.readableBytesView) {
-                guard try await handle(event) else {
-                    ended = true
-                    break
-                }
-            }
-            if deltasInRead > 1 { try await onEvent(.flush) }
-            if ended { break }
+            guard try await handleRead(decoder.feed(buffer.readableBytesView)) else { break }
         }
-        deltasInRead = 0
-        for event in decoder.finish() { _ = try await handle(event) }
-        if deltasInRead > 1 { try await onEvent(.flush) }
+        _ = try await handleRead(decoder.finish())
         return ModelResponse(text: text, toolCalls: tools.toolCalls, usage: usage, finishReason: finishReason)
     }
 

@@ -7,15 +7,18 @@ extension StringProtocol {
     /// trimmed on every request). Inlinable, so that it is specialized where it is called.
     @inlinable
     public var trimmingWhitespaceAndNewlines: Substring {
-        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.properties.isWhitespace || scalar == "\u{200B}"
-        }
+        trimmingScalars { $0.properties.isWhitespace || $0 == "\u{200B}" }
+    }
+
+    /// `self` without the leading and trailing scalars for which `isTrimmed` holds. Cut on
+    /// scalars, not characters: a combining mark after a leading space stays, the space goes
+    /// (as with Foundation, which trims UTF-16 units).
+    @inlinable
+    public func trimmingScalars(where isTrimmed: (Unicode.Scalar) -> Bool) -> Substring {
         let scalars = Substring(self).unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-            let last = scalars.lastIndex(where: { !isSpace($0) })
+        guard let first = scalars.firstIndex(where: { !isTrimmed($0) }),
+            let last = scalars.lastIndex(where: { !isTrimmed($0) })
         else { return "" }
-        // Cut on scalars, not characters: a combining mark after a leading space stays, the
-        // space goes (as with Foundation, which trims UTF-16 units).
         return Substring(scalars[first...last])
     }
 }

@@ -1,5 +1,6 @@
 import GatewayConfig
 import Hummingbird
+import OpenAIWire
 
 /// Shared-secret HTTP auth (C1–C5) with the failed-auth limiter (D1–D5).
 struct Authenticator: Sendable {
@@ -37,12 +38,9 @@ struct Authenticator: Sendable {
         return credential.isEmpty ? nil : String(credential)
     }
 
+    /// Unicode white space (the White_Space property), as the reference's `trim()` trims it.
     private static func trimmed(_ text: Substring) -> Substring {
-        let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return Substring(scalars[first...last])
+        text.trimmingScalars { $0.properties.isWhitespace }
     }
 
     /// D5: the socket peer, or the forwarded client when the peer is a trusted proxy.

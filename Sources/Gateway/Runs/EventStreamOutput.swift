@@ -58,23 +58,14 @@ final class EventStreamOutput: @unchecked Sendable {
             held += text
             return
         }
-        if held.isEmpty {
-            try await send(text)
-        } else {
-            let text = held + text
-            held = ""
-            try await send(text)
-        }
+        try await sendHeld(then: text)
     }
 
     /// Writes what is held, if anything.
     func flush() async throws {
         await acquire()
         defer { release() }
-        guard !held.isEmpty else { return }
-        let text = held
-        held = ""
-        try await send(text)
+        try await sendHeld()
     }
 
     /// Writes `text` if nothing was written for `silence` and no write is in progress (the
@@ -94,14 +85,19 @@ final class EventStreamOutput: @unchecked Sendable {
     /// Ends the body. Called once, after `attach` and after the run's task has ended.
     func finish() async throws {
         await acquire()
-        if !held.isEmpty {
-            // Not expected (a run's last write flushes), but nothing written is dropped.
-            let text = held
-            held = ""
-            try await send(text)
-        }
+        // Normally nothing is held here (a run's last write flushes); nothing written is dropped.
+        try await sendHeld()
         guard let writer else { preconditionFailure("finish before attach") }
         try await writer.finish(nil)
+    }
+
+    /// Sends what is held, then `text`, in one write (none when both are empty). Only called by
+    /// the gate's holder.
+    private func sendHeld(then text: String = "") async throws {
+        let out = held.isEmpty ? text : held + text
+        held = ""
+        guard !out.isEmpty else { return }
+        try await send(out)
     }
 
     /// Writes `text`, or keeps it until `attach`. Only called by the gate's holder.
