@@ -48,6 +48,26 @@ struct ProcessTests {
         }
     }
 
+    @Test("at `--log-level debug` a request's line carries the metadata Hummingbird set on its logger (hb.request.id)")
+    func debugLinesCarryLoggerMetadata() async throws {
+        try await FakeUpstream.with { upstream in
+            let gateway = try GatewayProcess(
+                ["gateway", "--port", "0", "--log-level", "debug"], config: TestGateway.config(upstream: upstream))
+            let port = try await gateway.waitForListening()
+            try await withClient { client in
+                let (status, _) = try await postChat(client, port: port, body: chatBody("hi"))
+                #expect(status == 200)
+            }
+            #expect(await eventually { gateway.stderr.contains("http.path=/v1/chat/completions") })
+            let line = gateway.stderr.split(separator: "\n").first { $0.contains("http.path=/v1/chat/completions") }
+            #expect(line?.contains(" debug ") == true, "\(gateway.stderr)")
+            #expect(line?.contains("hb.request.id=") == true, "\(gateway.stderr)")
+            #expect(line?.contains("http.status=200") == true, "\(gateway.stderr)")
+            gateway.signal(SIGTERM)
+            #expect(await gateway.waitForExit() == 0)
+        }
+    }
+
     @Test("SIGTERM aborts an in-flight stream within the grace period, closes its upstream request, exits 0 (D-10)")
     func shutdownAbortsInFlight() async throws {
         try await FakeUpstream.with { upstream in
