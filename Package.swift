@@ -139,6 +139,20 @@ let package = Package(
             path: "Sources/FakeUpstreamServer",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "openclaw-stack-floor",
+            dependencies: [
+                "Gateway",
+                "ModelProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/StackFloorRelay",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OpenAIWireTests",
             dependencies: ["OpenAIWire"],

@@ -11,7 +11,10 @@
 # the fake. Prints one table and writes it, with date and machine, to docs/performance.md.
 # For reference, the same load also goes through nginx (Debian's package, installed if missing;
 # skipped if it cannot be) as a plain reverse proxy in front of the same fakes: what a relay
-# that does nothing else costs on this machine. Everything started here is stopped on exit.
+# that does nothing else costs on this machine. And through `openclaw-stack-floor`, a relay
+# built on the gateway's own stack (Hummingbird + AsyncHTTPClient, set up as the gateway sets
+# them up) with none of the gateway in it: the floor under what the gateway adds on that stack.
+# Everything started here is stopped on exit.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -66,9 +69,10 @@ if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $((STREAMS * 2 + 256)) ]]; t
 fi
 
 if [[ $BUILD == 1 ]]; then
-    log "building release (openclaw, openclaw-fake-upstream)"
+    log "building release (openclaw, openclaw-fake-upstream, openclaw-stack-floor)"
     swift build -c release --product openclaw >&2
     swift build -c release --product openclaw-fake-upstream >&2
+    swift build -c release --product openclaw-stack-floor >&2
 fi
 BIN=$(swift build -c release --show-bin-path)
 
@@ -86,7 +90,9 @@ while (( settled_after < SETTLE_SECONDS )) && awk -v max="$SETTLE_LOAD" '{ exit 
 done
 GATEWAY_BIN=$BIN/openclaw
 FAKE_BIN=$BIN/openclaw-fake-upstream
-[[ -x $GATEWAY_BIN && -x $FAKE_BIN ]] || die "missing $GATEWAY_BIN or $FAKE_BIN (run without --no-build)"
+FLOOR_BIN=$BIN/openclaw-stack-floor
+[[ -x $GATEWAY_BIN && -x $FAKE_BIN && -x $FLOOR_BIN ]] \
+    || die "missing $GATEWAY_BIN, $FAKE_BIN or $FLOOR_BIN (run without --no-build)"
 
 # A state directory on disk (not tmpfs), like production.
 T=$(mktemp -d "${TMPDIR:-/tmp}/openclaw-bench.XXXXXX")
@@ -124,17 +130,20 @@ wait_port() {
     die "$what did not start listening"
 }
 
-# Starts a fake upstream; sets <VAR>_PORT and <VAR>_PID (no subshell, so the trap sees the pid).
-start_fake() { # VAR name chunks delay
+# Starts a server that prints `listening on …`; sets <VAR>_PORT and <VAR>_PID (no subshell, so
+# the trap sees the pid).
+start_server() { # VAR name command...
     local var=$1 name=$2
-    "$FAKE_BIN" --port 0 --chunks "$3" --chunk-delay-ms "$4" >"$T/$name.out" 2>"$T/$name.err" &
+    shift 2
+    "$@" >"$T/$name.out" 2>"$T/$name.err" &
     local pid=$!
     PIDS+=("$pid")
     local port
-    port=$(wait_port "$T/$name.out" "$pid" "fake upstream $name") && [[ -n $port ]] || die "fake upstream $name did not start"
+    port=$(wait_port "$T/$name.out" "$pid" "$name") && [[ -n $port ]] || die "$name did not start"
     printf -v "${var}_PORT" '%s' "$port"
     printf -v "${var}_PID" '%s' "$pid"
 }
+start_fake() { start_server "$1" "$2" "$FAKE_BIN" --port 0 --chunks "$3" --chunk-delay-ms "$4"; } # VAR name chunks delay
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
@@ -184,6 +193,13 @@ for _ in $(seq 100); do
 done
 GW_URL=http://127.0.0.1:$GW/v1/chat/completions
 log "gateway on $GW (pid $GATEWAY_PID); fakes: instant $FAKE_INSTANT, stream $FAKE_STREAM, idle $FAKE_IDLE"
+
+# --- the stack floor: Hummingbird + AsyncHTTPClient relaying to the same fakes -------------
+start_server FLOOR stack-floor-instant "$FLOOR_BIN" --port 0 --upstream "http://127.0.0.1:$FAKE_INSTANT/v1/chat/completions"
+start_server FLOOR_IDLE stack-floor-idle "$FLOOR_BIN" --port 0 --upstream "http://127.0.0.1:$FAKE_IDLE/v1/chat/completions"
+FLOOR_URL=http://127.0.0.1:$FLOOR_PORT/v1/chat/completions
+FLOOR_IDLE_URL=http://127.0.0.1:$FLOOR_IDLE_PORT/v1/chat/completions
+log "stack floor relay: $FLOOR_URL (pid $FLOOR_PID), idle streams $FLOOR_IDLE_URL (pid $FLOOR_IDLE_PID)"
 
 # --- the reference relay: nginx as a plain reverse proxy in front of the same fakes ---------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -260,6 +276,7 @@ rss_tree_kib() {
 
 sleep 1
 GW_IDLE_KIB=$(rss_kib "$GATEWAY_PID")
+FLOOR_IDLE_KIB=$(rss_kib "$FLOOR_IDLE_PID")
 FAKE_IDLE_KIB=$(rss_kib "$FAKE_IDLE_PID")
 # The same RSS split into anonymous memory and file-backed pages (code of the binary and its
 # libraries), which move for different reasons.
@@ -279,6 +296,8 @@ check() { # label url extra-curl-args...
 check "gateway non-stream" "$GW_URL" -H "Authorization: Bearer $TOKEN" \
     -d '{"model":"openclaw","messages":[{"role":"user","content":"hi"}]}'
 check "direct non-stream" "http://127.0.0.1:$FAKE_INSTANT/v1/chat/completions" \
+    -d '{"model":"openclaw","messages":[{"role":"user","content":"hi"}]}'
+check "stack floor non-stream" "$FLOOR_URL" \
     -d '{"model":"openclaw","messages":[{"role":"user","content":"hi"}]}'
 check "gateway stream" "$GW_URL" -N -H "Authorization: Bearer $TOKEN" -H 'x-openclaw-agent-id: stream' \
     -d '{"model":"openclaw","stream":true,"messages":[{"role":"user","content":"hi"}]}'
@@ -325,13 +344,20 @@ if [[ -n $NGX_URL ]]; then
         NGX_MEM="{\"idle_kib\": $NGX_IDLE_KIB, \"before_kib\": $NGX_MEM_BEFORE, \"with_kib\": $NGX_MEM_WITH, \"open\": $NGX_MEM_OPEN}"
     fi
 fi
+sleep 2
+log "memory: $STREAMS idle open streams (stack floor relay, reference)"
+FLOOR_MEM="null"
+if read -r FLOOR_MEM_BEFORE FLOOR_MEM_WITH FLOOR_MEM_OPEN FLOOR_MEM_FIRST < <(hold_streams floor "$FLOOR_IDLE_URL" "" "$FLOOR_IDLE_PID") \
+    && [[ -n ${FLOOR_MEM_FIRST:-} ]]; then
+    FLOOR_MEM="{\"idle_kib\": $FLOOR_IDLE_KIB, \"before_kib\": $FLOOR_MEM_BEFORE, \"with_kib\": $FLOOR_MEM_WITH, \"open\": $FLOOR_MEM_OPEN}"
+fi
 cat >"$R/memory.json" <<EOF
 {"gateway_idle_kib": $GW_IDLE_KIB, "direct_idle_kib": $FAKE_IDLE_KIB,
  "gateway_idle_anon_kib": ${GW_IDLE_ANON_KIB:-0}, "gateway_idle_file_kib": ${GW_IDLE_FILE_KIB:-0},
  "direct_idle_anon_kib": ${FAKE_IDLE_ANON_KIB:-0}, "direct_idle_file_kib": ${FAKE_IDLE_FILE_KIB:-0},
  "gateway_before_kib": $GW_MEM_BEFORE, "gateway_with_kib": $GW_MEM_WITH, "gateway_open": $GW_MEM_OPEN, "gateway_first": $GW_MEM_FIRST,
  "direct_before_kib": $FAKE_MEM_BEFORE, "direct_with_kib": $FAKE_MEM_WITH, "direct_open": $FAKE_MEM_OPEN, "direct_first": $FAKE_MEM_FIRST,
- "nginx": $NGX_MEM}
+ "nginx": $NGX_MEM, "floor": $FLOOR_MEM}
 EOF
 sleep 2
 
@@ -352,16 +378,19 @@ log "warm-up"
 run_wrk "$R/warm-gw.txt" "$GW_URL" 4 1 3 "$TOKEN"
 run_wrk "$R/warm-direct.txt" "$DIRECT_URL" 4 1 2
 [[ -n $NGX_URL ]] && run_wrk "$R/warm-nginx.txt" "$NGX_URL" 4 1 2
+run_wrk "$R/warm-floor.txt" "$FLOOR_URL" 4 1 2
 log "latency, 1 connection, ${LAT_SECONDS}s each"
 run_wrk "$R/lat-gateway.txt" "$GW_URL" 1 1 "$LAT_SECONDS" "$TOKEN"
 run_wrk "$R/lat-direct.txt" "$DIRECT_URL" 1 1 "$LAT_SECONDS"
 [[ -n $NGX_URL ]] && run_wrk "$R/lat-nginx.txt" "$NGX_URL" 1 1 "$LAT_SECONDS"
+run_wrk "$R/lat-floor.txt" "$FLOOR_URL" 1 1 "$LAT_SECONDS"
 
 # --- throughput at 64 connections, non-stream ---------------------------------------------
 log "throughput, 64 connections, ${TP_SECONDS}s each"
 with_cpu tp-gateway "$GATEWAY_PID" "$FAKE_INSTANT_PID" run_wrk "$R/tp-gateway.txt" "$GW_URL" 64 2 "$TP_SECONDS" "$TOKEN"
 with_cpu tp-direct "$FAKE_INSTANT_PID" "$FAKE_INSTANT_PID" run_wrk "$R/tp-direct.txt" "$DIRECT_URL" 64 2 "$TP_SECONDS"
 [[ -n $NGX_URL ]] && with_cpu tp-nginx "$NGINX_PID" "$FAKE_INSTANT_PID" run_wrk "$R/tp-nginx.txt" "$NGX_URL" 64 2 "$TP_SECONDS"
+with_cpu tp-floor "$FLOOR_PID" "$FAKE_INSTANT_PID" run_wrk "$R/tp-floor.txt" "$FLOOR_URL" 64 2 "$TP_SECONDS"
 GW_AFTER_TP_KIB=$(rss_kib "$GATEWAY_PID")
 echo "{\"gateway_after_throughput_kib\": $GW_AFTER_TP_KIB}" >"$R/after-tp.json"
 
@@ -384,6 +413,7 @@ log "time to first token, low load: $TTFT_STREAMS streams one at a time (instant
 stream_run "$R/ttft-gateway.json" ttft-gateway "$GW_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
 stream_run "$R/ttft-direct.json" ttft-direct "$DIRECT_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
 [[ -n $NGX_URL ]] && stream_run "$R/ttft-nginx.json" ttft-nginx "$NGX_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
+stream_run "$R/ttft-floor.json" ttft-floor "$FLOOR_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --timeout 30
 log "time to first token, low load: $TTFT_STREAMS streams one after another on one kept-alive connection"
 stream_run "$R/ttftka-gateway.json" ttftka-gateway "$GW_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --keep-alive --timeout 30
 stream_run "$R/ttftka-direct.json" ttftka-direct "$DIRECT_URL" "" --streams "$TTFT_STREAMS" --concurrency 1 --keep-alive --timeout 30
@@ -403,8 +433,9 @@ GW_FINAL_KIB=$(rss_kib "$GATEWAY_PID")
 { echo "{"; cat "$R/cpu.txt" 2>/dev/null; echo '"end": null}'; } >"$R/cpu.json"
 echo "{\"gateway_final_kib\": $GW_FINAL_KIB}" >"$R/final.json"
 
-# Stop the load gateway (and nginx) before the cold-start runs.
+# Stop the load gateway (and the reference relays) before the cold-start runs.
 [[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null
+kill -TERM "$FLOOR_PID" "$FLOOR_IDLE_PID" 2>/dev/null || true
 kill -TERM "$GATEWAY_PID" 2>/dev/null || true
 for _ in $(seq 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
 

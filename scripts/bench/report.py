@@ -76,38 +76,46 @@ def build(results):
     lat_n, tp_n = load_wrk(os.path.join(results, "lat-nginx.txt")), load_wrk(os.path.join(results, "tp-nginx.txt"))
     st_n, lo_n = load_json(os.path.join(results, "streams-nginx.json")), load_json(os.path.join(results, "low-nginx.json"))
     mem_n = mem.get("nginx") if mem else None
+    # The stack floor: a relay on Hummingbird + AsyncHTTPClient with none of the gateway in it.
+    lat_f, tp_f = load_wrk(os.path.join(results, "lat-floor.txt")), load_wrk(os.path.join(results, "tp-floor.txt"))
+    tt_f = load_json(os.path.join(results, "ttft-floor.json"))
+    mem_f = mem.get("floor") if mem else None
     cpu = load_json(os.path.join(results, "cpu.json"), {})
 
     rows = []
 
-    def add(metric, g, d, extra, target, ok, ref=""):
-        rows.append((metric, g, d, extra, target, mark(ok), ref))
+    def add(metric, g, d, extra, target, ok, ref="", floor=""):
+        rows.append((metric, g, d, extra, target, mark(ok), ref, floor))
 
     if lat_g and lat_d:
         for p, limit in (("p50", 0.2), ("p99", 0.5)):
             g, d = lat_g[f"{p}_us"] / 1000, lat_d[f"{p}_us"] / 1000
             n = lat_n[f"{p}_us"] / 1000 if lat_n else None
+            f = lat_f[f"{p}_us"] / 1000 if lat_f else None
             add(f"latency {p}, 1 connection, non-stream (ms)", fmt(g, 3), fmt(d, 3), f"{signed(g - d, 3)} ms",
-                f"≤ +{limit} ms", g - d <= limit, f"{fmt(n, 3)} ({signed(n - d, 3)} ms)" if n is not None else "")
+                f"≤ +{limit} ms", g - d <= limit, f"{fmt(n, 3)} ({signed(n - d, 3)} ms)" if n is not None else "",
+                f"{fmt(f, 3)} ({signed(f - d, 3)} ms)" if f is not None else "")
     if fsync:
         rows.append(("durability floor: fdatasync of 4 KiB on the state disk, p50 / p99 (ms)",
                      f"{fmt(fsync['p50_ms'], 3)} / {fmt(fsync['p99_ms'], 3)}", "", "", "(informative: paid once per "
-                     "answer at 1 connection)", "", ""))
+                     "answer at 1 connection)", "", "", ""))
     if tp_g and tp_d:
         g, d = tp_g["rps"], tp_d["rps"]
         n = tp_n["rps"] if tp_n else None
+        f = tp_f["rps"] if tp_f else None
         add("throughput, 64 connections, non-stream (req/s)", fmt(g, 0), fmt(d, 0), f"{fmt(g / d, 3)}×", "≥ 0.4×",
-            g / d >= 0.4, f"{fmt(n, 0)} ({fmt(n / d, 3)}×)" if n else "")
+            g / d >= 0.4, f"{fmt(n, 0)} ({fmt(n / d, 3)}×)" if n else "", f"{fmt(f, 0)} ({fmt(f / d, 3)}×)" if f else "")
         add("fake headroom: direct ÷ gateway req/s", "", "", f"{fmt(d / g, 1)}×", "≥ 3× (fake not the bottleneck)",
             d / g >= 3)
-        cg, cd, cn = cpu.get("tp-gateway"), cpu.get("tp-direct"), cpu.get("tp-nginx")
+        cg, cd, cn, cf = cpu.get("tp-gateway"), cpu.get("tp-direct"), cpu.get("tp-nginx"), cpu.get("tp-floor")
         if cg and cd:
             # CPU time per answered request: the relay's own (gateway or nginx), and the fake's.
             def per_request(c, w):
                 return c["proxy_ms"] * 1000 / max(1, w["requests"])
             add("CPU per request, 64 connections (µs; direct: the fake's)", fmt(per_request(cg, tp_g), 0),
                 fmt(per_request(cd, tp_d), 0), f"{fmt(per_request(cg, tp_g) / max(1e-9, per_request(cd, tp_d)), 1)}×",
-                "(informative)", None, fmt(per_request(cn, tp_n), 0) if cn and tp_n else "")
+                "(informative)", None, fmt(per_request(cn, tp_n), 0) if cn and tp_n else "",
+                fmt(per_request(cf, tp_f), 0) if cf and tp_f else "")
     if st_g and st_d:
         add(f"streams completed, {k} concurrent (50 × 20 ms)", f"{st_g['ok']}/{k}", f"{st_d['ok']}/{k}", "", f"{k}/{k}",
             st_g["ok"] == st_g["streams"], f"{st_n['ok']}/{k}" if st_n else "")
@@ -137,11 +145,13 @@ def build(results):
         for q in ("p50", "p99"):
             g, d = tt_g[f"ttft_{q}_ms"], tt_d[f"ttft_{q}_ms"]
             n = tt_n[f"ttft_{q}_ms"] if tt_n else None
+            f = tt_f[f"ttft_{q}_ms"] if tt_f else None
             ok = g is not None and d is not None and g - d <= 1
             add(f"TTFT {q}, low load: {n_tt} streams one at a time (ms)", fmt(g, 2), fmt(d, 2),
                 f"{signed(g - d, 2)} ms" if g is not None and d is not None else "—",
                 "≤ +1 ms" if q == "p99" else "(informative)", ok if q == "p99" else None,
-                f"{fmt(n, 2)} ({signed(n - d, 2)} ms)" if n is not None and d is not None else "")
+                f"{fmt(n, 2)} ({signed(n - d, 2)} ms)" if n is not None and d is not None else "",
+                f"{fmt(f, 2)} ({signed(f - d, 2)} ms)" if f is not None and d is not None else "")
     if ka_g and ka_d:
         n_ka = ka_g.get("streams", "?")
         for q in ("p50", "p99"):
@@ -161,7 +171,8 @@ def build(results):
     if mem:
         g, d = mem["gateway_idle_kib"] / 1024, mem["direct_idle_kib"] / 1024
         add("idle RSS after start (MiB)", fmt(g, 1), fmt(d, 1), "", "≤ 40 MiB", g <= 40,
-            f"{fmt(mem_n['idle_kib'] / 1024, 1)} (master + workers)" if mem_n else "")
+            f"{fmt(mem_n['idle_kib'] / 1024, 1)} (master + workers)" if mem_n else "",
+            fmt(mem_f["idle_kib"] / 1024, 1) if mem_f else "")
         if mem.get("gateway_idle_anon_kib"):
             def split(side):
                 return f"{fmt(mem[side + '_idle_anon_kib'] / 1024, 1)} / {fmt(mem[side + '_idle_file_kib'] / 1024, 1)}"
@@ -170,14 +181,16 @@ def build(results):
         gper = (mem["gateway_with_kib"] - mem["gateway_before_kib"]) / max(1, mem["gateway_open"])
         dper = (mem["direct_with_kib"] - mem["direct_before_kib"]) / max(1, mem["direct_open"])
         nper = (mem_n["with_kib"] - mem_n["before_kib"]) / max(1, mem_n["open"]) if mem_n else None
+        fper = (mem_f["with_kib"] - mem_f["before_kib"]) / max(1, mem_f["open"]) if mem_f else None
         add(f"RSS per open idle stream, {mem['gateway_open']} open (KiB)", fmt(gper, 1), fmt(dper, 1), "", "≤ 20 KiB",
-            gper <= 20, fmt(nper, 1) if nper is not None else "")
+            gper <= 20, fmt(nper, 1) if nper is not None else "", fmt(fper, 1) if fper is not None else "")
     if cold_g and cold_d:
         g, d = cold_g["median_ms"], cold_d["median_ms"]
         add("cold start: exec → first 200 /health, median of 5 (ms)", fmt(g, 1), fmt(d, 1), f"{signed(g - d, 1)} ms",
             "≤ 150 ms", g <= 150)
 
-    header = ("metric", "gateway", "direct (fake)", "ratio / added", "target", "", "reference: nginx relay")
+    header = ("metric", "gateway", "direct (fake)", "ratio / added", "target", "", "reference: nginx relay",
+              "stack floor: Hummingbird + AsyncHTTPClient relay")
     table = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     table += ["| " + " | ".join(r) + " |" for r in rows]
 
@@ -193,11 +206,13 @@ def build(results):
             f"Gateway RSS after the throughput run {after_tp.get('gateway_after_throughput_kib', 0) / 1024:.1f} MiB, "
             f"at the end {final.get('gateway_final_kib', 0) / 1024:.1f} MiB.")
     for name, w in (("latency gateway", lat_g), ("latency direct", lat_d), ("throughput gateway", tp_g),
-                    ("throughput direct", tp_d), ("latency nginx", lat_n), ("throughput nginx", tp_n)):
+                    ("throughput direct", tp_d), ("latency nginx", lat_n), ("throughput nginx", tp_n),
+                    ("latency stack floor", lat_f), ("throughput stack floor", tp_f)):
         if w and (w["non2xx"] or w["errors"]):
             notes.append(f"{name}: {int(w['non2xx'])} non-2xx responses, {int(w['errors'])} socket errors.")
     for name, s in (("streams gateway", st_g), ("streams direct", st_d), ("low-load gateway", lo_g),
-                    ("low-load direct", lo_d), ("streams nginx", st_n), ("low-load nginx", lo_n)):
+                    ("low-load direct", lo_d), ("streams nginx", st_n), ("low-load nginx", lo_n),
+                    ("TTFT stack floor", tt_f)):
         if s and s.get("errors"):
             notes.append(f"{name}: errors {s['errors']}.")
     if st_g:
@@ -227,7 +242,7 @@ on disk. Every figure is measured for the gateway and, in the same run, straight
 - **latency**: `wrk -c1 -t1 -d10s --latency` with `scripts/bench/post.lua` (a non-stream POST);
 - **throughput**: `wrk -c64 -t2 -d15s`; the fake answers at once (a non-stream answer makes a
   non-stream upstream call, so both paths get the same canned JSON completion); CPU time per
-  request of the gateway and of nginx (below) from `/proc/<pid>/stat`;
+  request of the gateway and of the reference relays (below) from `/proc/<pid>/stat`;
 - **streaming**: `scripts/bench/streams.py` (Python asyncio, stdlib) opens K concurrent
   streams (default 2,000, sent over 0.5 s) of 50 chunks × 20 ms and records time to first
   content token and the gaps between chunks (a *stall* is a gap > 200 ms); plus 20 such streams
@@ -259,11 +274,18 @@ times one `fdatasync` of a 4 KiB overwrite in the state directory's filesystem: 
 non-stream answer waits for its turn to be synced, so at one connection the added latency
 cannot go below it (on this VM's disk it ranged from 0.06 to 4 ms within one afternoon).
 
-The last column runs the same loads through **nginx** (Debian's package, installed by the script
-if missing; the column stays empty if it cannot be) configured as a plain reverse proxy in front
-of the same fakes: upstream keep-alive, `proxy_buffering off`, one worker per core. It answers
-"can anything in front of the fake meet this target on this machine, with the load generator on
-the same two cores?" — for every target, nginx can.
+Two reference columns. The first runs the same loads through **nginx** (Debian's package,
+installed by the script if missing; the column stays empty if it cannot be) configured as a
+plain reverse proxy in front of the same fakes: upstream keep-alive, `proxy_buffering off`, one
+worker per core. It answers "can anything in front of the fake meet this target on this machine,
+with the load generator on the same two cores?" — for every target, nginx can. The second,
+the **stack floor**, runs them through `openclaw-stack-floor` (`Sources/StackFloorRelay`): a
+relay built on the gateway's own stack, Hummingbird and AsyncHTTPClient set up exactly as the
+gateway sets them up (HTTP/1 served on the connection's event loop, one upstream client per
+loop, the same client configuration), that passes the body through and the answer back
+(a stream read by read) with nothing else: no auth, no parsing, no agent run, no transcript.
+It answers "what does this stack cost before the gateway does anything?" — the floor under
+every figure the gateway can reach while it is built on Hummingbird and AsyncHTTPClient.
 
 ## Where the time went, and what changed (issue 6, branch `perf`)
 

@@ -14,16 +14,20 @@ import NIOCore
 /// preference (SE-0417, `EventLoopExecutor`) the task moves to the connection's loop once, at
 /// its start, and stays there. Measured on new connections (issue 6): the tail of the time to
 /// first token of lone streams.
-struct LoopPinnedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Inner.Value
+public struct LoopPinnedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    public typealias Value = Inner.Value
 
     let inner: Inner
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    public init(inner: Inner) {
+        self.inner = inner
+    }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         inner.setup(channel: channel, logger: logger)
     }
 
-    func handle(value: Value, logger: Logger) async {
+    public func handle(value: Value, logger: Logger) async {
         await withTaskExecutorPreference(EventLoopExecutor.of(value.channel.eventLoop)) {
             await inner.handle(value: value, logger: logger)
         }
