@@ -7,7 +7,11 @@ import OpenAIWire
 enum UpstreamChatBody {
     static func json(_ request: ModelRequest) -> String {
         var out = #"{"model":"#
-        out.reserveCapacity(1024 + request.messages.reduce(0) { $0 + $1.content.utf8.count + 64 })
+        // Room for everything but escapes, so the body is not copied as it grows (the tools'
+        // schemas are most of a short turn's body).
+        out.reserveCapacity(
+            1024 + request.messages.reduce(0) { $0 + $1.content.utf8.count + 64 }
+                + request.tools.reduce(0) { $0 + $1.functionJSON.utf8.count + 32 })
         ChunkEncoder.appendQuoted(request.model, to: &out)
         out += #","messages":["#
         for (i, message) in request.messages.enumerated() {
@@ -24,7 +28,9 @@ enum UpstreamChatBody {
             out += #","tools":["#
             for (i, tool) in request.tools.enumerated() {
                 if i > 0 { out += "," }
-                out += #"{"function":"# + tool.functionJSON + #","type":"function"}"#
+                out += #"{"function":"#
+                out += tool.functionJSON
+                out += #","type":"function"}"#
             }
             out += "]"
             if let choice = request.toolChoice {
