@@ -425,6 +425,58 @@ wake-up on each side, AHC's idle-read timer re-armed per chunk, two socket sysca
 at 11:46 UTC on commit 69d0694, had 0 stalls for 2,000 streams, TTFT p99 at low load +2.59 ms,
 cold start 23.6 ms, and commits that were not synced.)
 
+## Round 9: the stack's own floor, measured in every run (2026-12-01)
+
+- **A stack-floor column** (`openclaw-stack-floor`, `Sources/StackFloorRelay`): a relay built on
+  the gateway's own libraries, set up as the gateway sets them up — Hummingbird serving HTTP/1 on
+  the connection's event loop (`LoopPinnedChildChannel`), AsyncHTTPClient through
+  `HTTPClientService` (one client per loop, the same configuration) — that passes the request
+  body to the fake and the answer back (a stream read by read) and does nothing else: no auth,
+  no parsing, no agent run, no transcript. Its first full run beside the gateway (02:38 UTC, a
+  busy machine, load 1.3): at one connection it adds **+0.248 ms at p50** and +0.430 ms at p99
+  (gateway +0.758 / +1.983); at 64 connections **9,814 req/s = 0.134× direct**, 144 µs of CPU
+  per request (gateway 5,173 = 0.071×, 297 µs); lone streams on new connections TTFT +0.24 /
+  **+0.90 ms** at p50 / p99 (gateway +0.60 / +1.07); **41.0 KiB per open idle stream** (gateway
+  82.3); 33.2 MiB idle (gateway 39.4). Outside `make bench`, three rounds alternating direct,
+  floor and gateway on one fake: 0.13–0.16× at 64 connections with 149–165 µs of CPU per
+  request (gateway 312–351), +0.23 to +0.26 ms at p50 at one connection (gateway +0.67 to +0.69).
+- **What the floor says about the targets still missed.** Three are out of reach of the stack
+  itself on this machine, before the gateway does anything: *latency p50* (≤ +0.2 ms: the relay
+  adds +0.25, and a durable transcript adds its `fdatasync`, 0.1–0.2 ms, on top); *throughput*
+  (≥ 0.4×: the relay reaches 0.13×; Hummingbird and AsyncHTTPClient together cost ~145 µs of
+  CPU per relayed request, where 0.4× of the fake's rate would leave the whole gateway ~45 µs
+  on the two cores it shares with `wrk` and the fake); *memory per open stream* (≤ 20 KiB: the
+  relay holds 41 — heaptrack on 500 idle streams: async task slabs 18.6 KiB, Swift objects
+  16.7 KiB for two NIO channels, their pipelines, Hummingbird's connection and
+  AsyncHTTPClient's request state, three 2 KiB buffers). *TTFT p99 on a new connection*
+  sits on the stack's edge (+0.90 ms of the +1 allowed): a new Hummingbird connection's set-up.
+  Meeting these would take a hand-written HTTP server and client on raw SwiftNIO in place of
+  the two libraries the project builds on (the fake upstream is such a server: 70,000 req/s) —
+  against the project's engineering standards, so not done.
+- **The gateway's own share** (gateway − floor, same run): ~150 µs of CPU per non-stream
+  request (the agent run, the durable group commit, request parsing and validation, the upstream
+  body and the answer's JSON); +0.5 ms at p50 at one connection, of which the durable commit
+  (`fdatasync` and the two thread hand-offs around GRDB's writer) is ~0.3; 41 KiB per open
+  stream (heaptrack: the run's own task and its frames — the runtime's turn frame alone 6 KiB —
+  28 KiB more task slabs than the relay, 10 KiB more objects: the run's state and the 3.4 KB
+  upstream body, which AsyncHTTPClient holds until the response ends; most of it is the agent's
+  seven tool schemas).
+- **Small costs removed.** Log lines render a logger's metadata when written
+  (`DeferredMetadataLogHandler` over swift-log's `StreamLogHandler`, which sorted and joined
+  its whole metadata each time Hummingbird set a request or connection id on a logger that then
+  wrote nothing at the default level): 1.15% → 0.53% of gateway CPU at 64 connections (a
+  dictionary set remains; a test checks a debug request line still carries `hb.request.id`).
+  The upstream chat body reserves room for the tools' schemas and appends each without a
+  temporary string: `UpstreamChatBody.json` 1.72% → 1.27%.
+- **Idle RSS: why one binary reads 39.6 or 41 MiB** (Round 8's open question). Measured with
+  `/proc/<pid>/pagemap` and `/proc/kpageflags` on the executable's mapped text: a copy made
+  with `cp` sits in the page cache in large folios (2,696 mapped pages in 168 folios) and
+  faults map whole folios, 10.8 MiB of text; the linker's own output (lld writes through a
+  memory map) is in single pages, mapped 64 KiB around each fault, 9.3 MiB. The same binary
+  read 40.9–41.3 MiB as a copy and 39.6–39.8 MiB as linked. What `make bench` and users run is
+  the linked file in `.build/release`, so it reads the lower figure; a copied binary ~1.3 MiB
+  more. Not a code change: a fact about this kernel (6.18) and how the file was written.
+
 ## Round 8: a burst of upstream chunks in one write; less CPU per answer (2026-11-30)
 
 - **Chunks that arrive from upstream in one read are written in one write after the first.**
