@@ -1,4 +1,5 @@
 import AgentRuntime
+import DequeModule
 import Foundation
 import ModelProviders
 import NIOCore
@@ -38,7 +39,9 @@ final class RunRegistry: Sendable {
     private struct State {
         var active: [String: Active] = [:]
         var finished: [String: Outcome] = [:]
-        var finishedOrder: [String] = []
+        /// Oldest first. A deque: the oldest is dropped on every finish once the limit is
+        /// reached (an array's `removeFirst` moved all 1,000 ids, under the lock, per run).
+        var finishedOrder: Deque<String> = []
         var waiters: [String: [UUID: CheckedContinuation<Outcome?, Never>]] = [:]
         var cancelledWaiters: Set<UUID> = []
     }
