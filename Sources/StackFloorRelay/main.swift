@@ -1,7 +1,8 @@
 // openclaw-stack-floor: the gateway's HTTP stack with none of the gateway in it, for `make bench`.
 //
-// A POST is read with Hummingbird (the gateway's server set-up: HTTP/1 on the
-// connection's event loop, `LoopPinnedChildChannel`), its body sent unchanged to the upstream
+// A POST is read with Hummingbird (the gateway's server set-up: HTTP/1 on the connection's event
+// loop, `LoopPinnedChildChannel`; lighter than the gateway's, without the WebSocket upgrade
+// check its one port needs, so a floor), its body sent unchanged to the upstream
 // with AsyncHTTPClient (the gateway's client set-up: `HTTPClientService`, one client per loop),
 // and the upstream's answer returned as it came (a `text/event-stream` answer read by read, as
 // it arrives). No auth, no parsing, no agent run, no store.

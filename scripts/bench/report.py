@@ -280,10 +280,12 @@ plain reverse proxy in front of the same fakes: upstream keep-alive, `proxy_buff
 worker per core. It answers "can anything in front of the fake meet this target on this machine,
 with the load generator on the same two cores?" — for every target, nginx can. The second,
 the **stack floor**, runs them through `openclaw-stack-floor` (`Sources/StackFloorRelay`): a
-relay built on the gateway's own stack, Hummingbird and AsyncHTTPClient set up exactly as the
-gateway sets them up (HTTP/1 served on the connection's event loop, one upstream client per
-loop, the same client configuration), that passes the body through and the answer back
-(a stream read by read) with nothing else: no auth, no parsing, no agent run, no transcript.
+relay built on the gateway's own stack, Hummingbird and AsyncHTTPClient set up as the gateway
+sets them up (HTTP/1 served on the connection's event loop, one upstream client per loop, the
+same client configuration) but lighter where the gateway needs more (plain HTTP/1, without the
+WebSocket upgrade check the gateway's one port needs), that passes the body through and the
+answer back (a stream read by read) with nothing else: no auth, no parsing, no agent run, no
+transcript.
 It answers "what does this stack cost before the gateway does anything?" — the floor under
 every figure the gateway can reach while it is built on Hummingbird and AsyncHTTPClient.
 
@@ -429,8 +431,9 @@ cold start 23.6 ms, and commits that were not synced.)
 
 - **A stack-floor column** (`openclaw-stack-floor`, `Sources/StackFloorRelay`): a relay built on
   the gateway's own libraries, set up as the gateway sets them up — Hummingbird serving HTTP/1 on
-  the connection's event loop (`LoopPinnedChildChannel`), AsyncHTTPClient through
-  `HTTPClientService` (one client per loop, the same configuration) — that passes the request
+  the connection's event loop (`LoopPinnedChildChannel`; plain HTTP/1, without the gateway's
+  WebSocket upgrade check), AsyncHTTPClient through `HTTPClientService` (one client per loop,
+  the same configuration) — that passes the request
   body to the fake and the answer back (a stream read by read) and does nothing else: no auth,
   no parsing, no agent run, no transcript. Its first full run beside the gateway (02:38 UTC, a
   busy machine, load 1.3): at one connection it adds **+0.248 ms at p50** and +0.430 ms at p99
