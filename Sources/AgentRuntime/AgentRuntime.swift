@@ -175,30 +175,11 @@ public final class AgentRuntime: Sendable {
                     logger.log(.warning, "tool iteration limit reached", metadata: ["limit": "\(agent.maxToolIterations)"])
                     break loop
                 }
-                if !agentCalls.isEmpty { run.iterations += 1 }
-                for call in agentCalls {
-                    try await onEvent(.toolStarted(callId: call.id, name: call.name, arguments: call.arguments))
-                    let context = ToolContext(
-                        agentId: agent.id, sessionKey: request.sessionKey, runId: request.runId,
-                        workspace: Workspace(root: agent.workspace), model: ref.description, usage: run.usage,
-                        store: store)
-                    let output: ToolOutput
-                    do {
-                        output = try await toolbox.execute(
-                            call, offered: agentTools.map(\.tool), senderIsOwner: senderIsOwner, context: context)
-                        try Task.checkCancellation()
-                    } catch {
-                        // The call may have had effects: record that it was cut short.
-                        run.recordResult(
-                            call, ToolOutput("Aborted: the run ended while the tool was running.", isError: true))
-                        throw error
-                    }
-                    run.recordResult(call, output)
-                    logger.log(
-                        .debug,
-                        "tool call", metadata: ["tool": "\(call.name)", "tool.error": "\(output.isError)"])
-                    try await onEvent(
-                        .toolFinished(callId: call.id, name: call.name, isError: output.isError, output: output.text))
+                if !agentCalls.isEmpty {
+                    run.iterations += 1
+                    try await executeTools(
+                        agentCalls, offered: agentTools, senderIsOwner: senderIsOwner, model: ref.description,
+                        request: request, agent: agent, logger: logger, run: &run, onEvent: onEvent)
                 }
                 if !clientCalls.isEmpty {
                     pendingClientCalls = clientCalls
@@ -211,6 +192,49 @@ public final class AgentRuntime: Sendable {
             throw error
         }
 
+        return try await finishTurn(
+            run, text: text, finishReason: finishReason, pendingClientCalls: pendingClientCalls, request: request,
+            agent: agent, logger: logger, onEvent: onEvent)
+    }
+
+    /// Runs the agent's own tool calls of one model answer, in order, recording each result.
+    ///
+    /// Its own function (as `finishTurn`), so that its locals are not part of `runInLane`'s async
+    /// frame, which a streamed run keeps for as long as it waits on the model (issue 6).
+    @inline(never)
+    private func executeTools(
+        _ calls: [ToolCall], offered: [Toolbox.OfferedTool], senderIsOwner: Bool, model: String,
+        request: AgentRequest, agent: ResolvedAgent, logger: RunLogger, run: inout RunState,
+        onEvent: @Sendable (AgentEvent) async throws -> Void
+    ) async throws {
+        for call in calls {
+            try await onEvent(.toolStarted(callId: call.id, name: call.name, arguments: call.arguments))
+            let context = ToolContext(
+                agentId: agent.id, sessionKey: request.sessionKey, runId: request.runId,
+                workspace: Workspace(root: agent.workspace), model: model, usage: run.usage, store: store)
+            let output: ToolOutput
+            do {
+                output = try await toolbox.execute(
+                    call, offered: offered.map(\.tool), senderIsOwner: senderIsOwner, context: context)
+                try Task.checkCancellation()
+            } catch {
+                // The call may have had effects: record that it was cut short.
+                run.recordResult(call, ToolOutput("Aborted: the run ended while the tool was running.", isError: true))
+                throw error
+            }
+            run.recordResult(call, output)
+            logger.log(.debug, "tool call", metadata: ["tool": "\(call.name)", "tool.error": "\(output.isError)"])
+            try await onEvent(
+                .toolFinished(callId: call.id, name: call.name, isError: output.isError, output: output.text))
+        }
+    }
+
+    /// Checks `tool_choice`, stores the turn, and makes the result.
+    @inline(never)
+    private func finishTurn(
+        _ run: RunState, text: RunText, finishReason: String, pendingClientCalls: [ToolCall], request: AgentRequest,
+        agent: ResolvedAgent, logger: RunLogger, onEvent: @Sendable (AgentEvent) async throws -> Void
+    ) async throws -> AgentResult {
         if request.toolChoice.isConstraint {
             let satisfied: Bool
             switch request.toolChoice {
