@@ -51,6 +51,8 @@ public final class UpstreamClients: Sendable {
 /// HTTP server, which is started later and so stopped first, has drained).
 public struct HTTPClientService: Service {
     public let clients: UpstreamClients
+    /// How long an idle upstream connection stays open in the pool (AsyncHTTPClient's default).
+    public static let poolIdleTimeout: Duration = .seconds(60)
 
     public init(connectTimeout: TimeAmount = .seconds(10)) {
         var configuration = HTTPClient.Configuration()
@@ -60,6 +62,7 @@ public struct HTTPClientService: Service {
         configuration.timeout = .init(connect: connectTimeout, read: nil)
         // One upstream connection per in-flight stream: a low limit would queue streams silently.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 8192
+        configuration.connectionPool.idleTimeout = .seconds(Int64(Self.poolIdleTimeout.components.seconds))
         configuration.decompression = .disabled
         // No tracer is bootstrapped in this process; with the default (no-op) one AHC still
         // builds a span and its attributes per request, parsing the URL with Foundation.

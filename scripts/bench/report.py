@@ -184,6 +184,10 @@ def build(results):
         fper = (mem_f["with_kib"] - mem_f["before_kib"]) / max(1, mem_f["open"]) if mem_f else None
         add(f"RSS per open idle stream, {mem['gateway_open']} open (KiB)", fmt(gper, 1), fmt(dper, 1), "", "≤ 20 KiB",
             gper <= 20, fmt(nper, 1) if nper is not None else "", fmt(fper, 1) if fper is not None else "")
+    if final.get("gateway_quiet_kib"):
+        add("RSS after all the load, 5 s quiet (MiB)", f"{fmt(final['gateway_quiet_kib'] / 1024, 1)} "
+            f"(right after: {fmt(final['gateway_final_kib'] / 1024, 1)})", "", "",
+            "(informative: freed memory given back once quiet)", None, "")
     if cold_g and cold_d:
         g, d = cold_g["median_ms"], cold_d["median_ms"]
         add("cold start: exec → first 200 /health, median of 5 (ms)", fmt(g, 1), fmt(d, 1), f"{signed(g - d, 1)} ms",

@@ -53,9 +53,12 @@ final class RunRegistry: Sendable {
 
     /// Streamed runs take a permit to start (see `AdmissionGate`).
     let admission: AdmissionGate
+    /// Told when a run finishes, to give freed memory back once the gateway is quiet.
+    let trimmer: IdleMemoryTrimmer?
 
-    init(admission: AdmissionGate) {
+    init(admission: AdmissionGate, trimmer: IdleMemoryTrimmer? = nil) {
         self.admission = admission
+        self.trimmer = trimmer
     }
 
     /// Runs `operation` as the run of `request`, registered until it ends; `abort` stops `control`.
@@ -101,6 +104,7 @@ final class RunRegistry: Sendable {
             return Array((s.waiters.removeValue(forKey: info.runId) ?? [:]).values)
         }
         for waiter in waiters { waiter.resume(returning: outcome) }
+        trimmer?.runFinished()
     }
 
     /// Aborts one run. Returns false when no such run is in flight.

@@ -73,12 +73,15 @@ public struct GatewayServer: Sendable {
     ) async throws {
         let assembly = try RuntimeAssembly(
             config: options.config, statePaths: options.statePaths, environment: options.environment, logger: logger)
+        let trimmer = IdleMemoryTrimmer(settle: HTTPClientService.poolIdleTimeout + .seconds(5))
         let (app, controlPlane) = buildApplication(
-            runtime: assembly.runtime, store: assembly.store, sessions: assembly.sessions, onReady: onReady)
+            runtime: assembly.runtime, store: assembly.store, sessions: assembly.sessions, trimmer: trimmer,
+            onReady: onReady)
         // Services stop in reverse order: the WebSocket control plane first (shutdown event, runs
         // aborted), then the HTTP server drains, then the upstream client.
         var configuration = ServiceGroupConfiguration(
-            services: assembly.services + [app, controlPlane], gracefulShutdownSignals: signals, logger: logger)
+            services: assembly.services + [trimmer, app, controlPlane], gracefulShutdownSignals: signals,
+            logger: logger)
         configuration.maximumGracefulShutdownDuration = options.shutdownGrace
         let group = ServiceGroup(configuration: configuration)
         await onGroup(group)
@@ -87,14 +90,15 @@ public struct GatewayServer: Sendable {
 
     func buildApplication(
         runtime: AgentRuntime, store: any SessionStore, sessions: FreshSessions? = nil,
-        onReady: @escaping @Sendable (Int) async -> Void
+        trimmer: IdleMemoryTrimmer? = nil, onReady: @escaping @Sendable (Int) async -> Void
     ) -> (some ApplicationProtocol, ControlPlane) {
         let settings = options.settings
         // One authenticator, so HTTP and WebSocket share the failed-auth limiter (D1).
         let authenticator = Authenticator(settings: settings)
         let runs = RunRegistry(
             admission: AdmissionGate(
-                permits: options.streamStartPermits, holdLimit: options.streamStartHoldLimit))
+                permits: options.streamStartPermits, holdLimit: options.streamStartHoldLimit),
+            trimmer: trimmer)
         let controlPlane = ControlPlane(
             runtime: runtime, store: store, authenticator: authenticator, runs: runs, config: options.config,
             settings: .init(tickInterval: options.tickInterval, maxBufferedBytes: options.maxBufferedBytes), logger: logger)

@@ -1,0 +1,54 @@
+import Synchronization
+import Testing
+
+@testable import Gateway
+
+/// The trimmer that gives freed heap memory back once runs stop (issue 6).
+@Suite struct IdleMemoryTrimmerTests {
+    /// Polls `condition` for up to `seconds`.
+    func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+        for _ in 0..<Int(seconds * 100) {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+
+    @Test("trims once the runs have been quiet, again after the settle time, and not without runs")
+    func trimsAfterQuietThenSettles() async throws {
+        let trims = Atomic(0)
+        let trimmer = IdleMemoryTrimmer(quiet: .milliseconds(100), settle: .milliseconds(300)) {
+            trims.add(1, ordering: .relaxed)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await trimmer.run() }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(trims.load(ordering: .relaxed) == 0, "no run finished: nothing to trim")
+            trimmer.runFinished()
+            #expect(await eventually { trims.load(ordering: .relaxed) == 1 })
+            #expect(await eventually { trims.load(ordering: .relaxed) == 2 })
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(trims.load(ordering: .relaxed) == 2, "no run since: no more trims")
+            group.cancelAll()
+        }
+    }
+
+    @Test("does not trim while runs keep finishing; trims when they stop")
+    func noTrimWhileBusy() async throws {
+        let trims = Atomic(0)
+        let trimmer = IdleMemoryTrimmer(quiet: .seconds(1), settle: .seconds(60)) {
+            trims.add(1, ordering: .relaxed)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await trimmer.run() }
+            // A run finishes every 20 ms for 2.5 s: never a second of quiet.
+            for _ in 0..<125 {
+                trimmer.runFinished()
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(trims.load(ordering: .relaxed) == 0)
+            #expect(await eventually { trims.load(ordering: .relaxed) == 1 })
+            group.cancelAll()
+        }
+    }
+}
