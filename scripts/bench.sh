@@ -430,11 +430,8 @@ if [[ -n $NGX_URL ]]; then
         stream_run "$R/streams-nginx.json" streams-nginx "$NGX_STREAM_URL" "" --streams "$STREAMS" --timeout 90
 fi
 GW_FINAL_KIB=$(rss_kib "$GATEWAY_PID")
-# Once no run has finished for 2 s the gateway gives freed heap memory back (IdleMemoryTrimmer).
-sleep 5
-GW_QUIET_KIB=$(rss_kib "$GATEWAY_PID")
 { echo "{"; cat "$R/cpu.txt" 2>/dev/null; echo '"end": null}'; } >"$R/cpu.json"
-echo "{\"gateway_final_kib\": $GW_FINAL_KIB, \"gateway_quiet_kib\": $GW_QUIET_KIB}" >"$R/final.json"
+echo "{\"gateway_final_kib\": $GW_FINAL_KIB}" >"$R/final.json"
 
 # Stop the load gateway (and the reference relays) before the cold-start runs.
 [[ -n $NGINX_PID ]] && kill -TERM "$NGINX_PID" 2>/dev/null

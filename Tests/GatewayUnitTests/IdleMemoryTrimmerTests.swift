@@ -14,21 +14,20 @@ import Testing
         return condition()
     }
 
-    @Test("trims once the runs have been quiet, again after the settle time, and not without runs")
-    func trimsAfterQuietThenSettles() async throws {
+    @Test("trims once the runs have been quiet, once per quiet spell, and not without runs")
+    func trimsAfterQuiet() async throws {
         let trims = Atomic(0)
-        let trimmer = IdleMemoryTrimmer(quiet: .milliseconds(100), settle: .milliseconds(300)) {
-            trims.add(1, ordering: .relaxed)
-        }
+        let trimmer = IdleMemoryTrimmer(quiet: .milliseconds(100)) { trims.add(1, ordering: .relaxed) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await trimmer.run() }
             try await Task.sleep(for: .milliseconds(300))
             #expect(trims.load(ordering: .relaxed) == 0, "no run finished: nothing to trim")
             trimmer.runFinished()
             #expect(await eventually { trims.load(ordering: .relaxed) == 1 })
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(trims.load(ordering: .relaxed) == 1, "no run since: no more trims")
+            trimmer.runFinished()
             #expect(await eventually { trims.load(ordering: .relaxed) == 2 })
-            try await Task.sleep(for: .milliseconds(800))
-            #expect(trims.load(ordering: .relaxed) == 2, "no run since: no more trims")
             group.cancelAll()
         }
     }
@@ -36,7 +35,7 @@ import Testing
     @Test("does not trim while runs keep finishing; trims when they stop")
     func noTrimWhileBusy() async throws {
         let trims = Atomic(0)
-        let trimmer = IdleMemoryTrimmer(quiet: .seconds(1), settle: .seconds(60)) {
+        let trimmer = IdleMemoryTrimmer(quiet: .seconds(1)) {
             trims.add(1, ordering: .relaxed)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

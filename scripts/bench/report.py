@@ -184,10 +184,6 @@ def build(results):
         fper = (mem_f["with_kib"] - mem_f["before_kib"]) / max(1, mem_f["open"]) if mem_f else None
         add(f"RSS per open idle stream, {mem['gateway_open']} open (KiB)", fmt(gper, 1), fmt(dper, 1), "", "≤ 20 KiB",
             gper <= 20, fmt(nper, 1) if nper is not None else "", fmt(fper, 1) if fper is not None else "")
-    if final.get("gateway_quiet_kib"):
-        add("RSS after all the load, 5 s quiet (MiB)", f"{fmt(final['gateway_quiet_kib'] / 1024, 1)} "
-            f"(right after: {fmt(final['gateway_final_kib'] / 1024, 1)})", "", "",
-            "(informative: freed memory given back once quiet)", None, "")
     if cold_g and cold_d:
         g, d = cold_g["median_ms"], cold_d["median_ms"]
         add("cold start: exec → first 200 /health, median of 5 (ms)", fmt(g, 1), fmt(d, 1), f"{signed(g - d, 1)} ms",
@@ -498,11 +494,13 @@ cold start 23.6 ms, and commits that were not synced.)
   (235 MiB at the end of `make bench`) with nothing running, of which under 20 MiB was in use
   (`malloc_stats`: the rest free chunks in the two event loops' arenas, 75 and 90 MB). Now an
   `IdleMemoryTrimmer` service, told by the run registry when a run finishes, calls
-  `malloc_trim(0)` on NIO's thread pool 2 s after the last one, and again after
-  AsyncHTTPClient's pool has closed the burst's idle upstream connections (60 s + 5 s), never
-  while runs keep finishing: 205 → 115 MiB 4 s after the burst, 52 MiB after the second trim
-  (2,000 streams, measured with the same start-up). `make bench` reports the first stage as an
-  informative row (RSS after all the load, 5 s quiet).
+  `malloc_trim(0)` on NIO's thread pool once no run has finished for 65 s (AsyncHTTPClient
+  closes the burst's idle upstream connections after 60, and their memory is freed only then):
+  206 → 53 MiB, 2,000 streams, same start-up. A first version also trimmed 2 s after the last
+  run (205 → 115 MiB at once); in its `make bench` run the 2,000-stream phase, which started on
+  a trimmed heap and faulted it in again, had 103 stalls (max gap 248 ms) where this session's
+  other runs had 0–7 — so memory is given back only after a long quiet spell, never between
+  the phases of a burst. Not in the table (`make bench` has no minute-long pause).
 - **Idle RSS: why one binary reads 39.6 or 41 MiB** (Round 8's open question). Measured with
   `/proc/<pid>/pagemap` and `/proc/kpageflags` on the executable's mapped text: a copy made
   with `cp` sits in the page cache in large folios (2,696 mapped pages in 168 folios) and

@@ -73,7 +73,7 @@ public struct GatewayServer: Sendable {
     ) async throws {
         let assembly = try RuntimeAssembly(
             config: options.config, statePaths: options.statePaths, environment: options.environment, logger: logger)
-        let trimmer = IdleMemoryTrimmer(settle: HTTPClientService.poolIdleTimeout + .seconds(5))
+        let trimmer = IdleMemoryTrimmer(quiet: HTTPClientService.poolIdleTimeout + .seconds(5))
         let (app, controlPlane) = buildApplication(
             runtime: assembly.runtime, store: assembly.store, sessions: assembly.sessions, trimmer: trimmer,
             onReady: onReady)

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
@@ -6,63 +7,63 @@ import Synchronization
 import Glibc
 #endif
 
-/// Gives the heap memory a burst of runs freed back to the system once the gateway is quiet.
+/// Gives the heap memory a burst of runs freed back to the system once the gateway has been
+/// quiet for a while.
 ///
 /// glibc's allocator keeps what was freed: after 2,000 concurrent streams the gateway's RSS
 /// stayed at ~205 MiB with nothing running, although less than 20 MiB of it was in use (the
 /// rest free chunks in the event loops' arenas). `malloc_trim` returns the free pages. It runs
-/// `quiet` after the last run finished, and once more `settle` later (when AsyncHTTPClient has
-/// closed the burst's idle upstream connections, whose memory is freed only then), unless runs
-/// resumed meanwhile; never while runs keep finishing. Measured (issue 6): 205 → 114 MiB at the
-/// first trim, → 52 MiB after the second.
+/// once no run has finished for `quiet` — by default a little longer than AsyncHTTPClient keeps
+/// idle upstream connections, whose memory is freed only when they close — and never while
+/// runs keep coming: memory given back is faulted in again by the next burst (in one
+/// `make bench` run with a 2 s quiet time, the 2,000-stream phase, started on a trimmed heap,
+/// had 103 stalls where this session's other runs had 0–7). Measured (issue 6): 205 → 52 MiB.
 final class IdleMemoryTrimmer: Service, Sendable {
-    private let quiet: Duration
-    private let settle: Duration
+    private let quiet: Int64
     private let trim: @Sendable () async -> Void
-    private let finished = Atomic<Int>(0)
+    /// When the last run finished (`NIODeadline` uptime, ns); 0 before the first.
+    private let lastFinished = Atomic<Int64>(0)
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
     /// - Parameters:
-    ///   - quiet: how long no run may finish before the first trim.
-    ///   - settle: how long after the first trim the second one comes.
+    ///   - quiet: how long no run may finish before the trim.
     ///   - trim: the trim (tests count calls); by default `malloc_trim(0)` on NIO's thread pool.
-    init(quiet: Duration = .seconds(2), settle: Duration, trim: (@Sendable () async -> Void)? = nil) {
-        self.quiet = quiet
-        self.settle = settle
+    init(quiet: Duration, trim: (@Sendable () async -> Void)? = nil) {
+        self.quiet = Int64(quiet.components.seconds) * 1_000_000_000 + quiet.components.attoseconds / 1_000_000_000
         self.trim = trim ?? Self.mallocTrim
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// A run finished. Cheap: a counter and, when the trimmer sleeps, one wake-up per burst.
+    /// A run finished. Cheap: a clock read, a store and, when the trimmer waits for work, one
+    /// wake-up.
     func runFinished() {
-        finished.add(1, ordering: .relaxed)
+        lastFinished.store(Self.now, ordering: .relaxed)
         wake.yield()
     }
 
     func run() async throws {
         await cancelWhenGracefulShutdown { [self] in
-            var trimmedAt = 0
+            var trimmedAfter: Int64 = 0
             for await _ in wakeups {
-                guard finished.load(ordering: .relaxed) != trimmedAt else { continue }
+                guard lastFinished.load(ordering: .relaxed) != trimmedAfter else { continue }
                 guard await sleepUntilQuiet(), !Task.isCancelled else { return }
-                trimmedAt = finished.load(ordering: .relaxed)
+                trimmedAfter = lastFinished.load(ordering: .relaxed)
                 await trim()
-                // Again once the burst's idle upstream connections are gone, if nothing ran since.
-                guard (try? await Task.sleep(for: settle)) != nil else { return }
-                if finished.load(ordering: .relaxed) == trimmedAt { await trim() }
             }
         }
     }
 
-    /// Sleeps until no run finished for `quiet`. False when cancelled.
+    /// Sleeps until no run has finished for `quiet`. False when cancelled.
     private func sleepUntilQuiet() async -> Bool {
         while true {
-            let seen = finished.load(ordering: .relaxed)
-            guard (try? await Task.sleep(for: quiet)) != nil else { return false }
-            if finished.load(ordering: .relaxed) == seen { return true }
+            let idle = Self.now - lastFinished.load(ordering: .relaxed)
+            if idle >= quiet { return true }
+            guard (try? await Task.sleep(for: .nanoseconds(quiet - idle))) != nil else { return false }
         }
     }
+
+    private static var now: Int64 { Int64(NIODeadline.now().uptimeNanoseconds) }
 
     /// `malloc_trim(0)` where the C library has it (glibc), off the event loops and the
     /// cooperative pool (it walks every arena).
