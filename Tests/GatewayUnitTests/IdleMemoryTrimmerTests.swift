@@ -18,18 +18,14 @@ import Testing
     func trimsAfterQuiet() async throws {
         let trims = Atomic(0)
         let trimmer = IdleMemoryTrimmer(quiet: .milliseconds(100)) { trims.add(1, ordering: .relaxed) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await trimmer.run() }
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(trims.load(ordering: .relaxed) == 0, "no run finished: nothing to trim")
-            trimmer.runFinished()
-            #expect(await eventually { trims.load(ordering: .relaxed) == 1 })
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(trims.load(ordering: .relaxed) == 1, "no run since: no more trims")
-            trimmer.runFinished()
-            #expect(await eventually { trims.load(ordering: .relaxed) == 2 })
-            group.cancelAll()
-        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(trims.load(ordering: .relaxed) == 0, "no run finished: nothing to trim")
+        trimmer.runFinished()
+        #expect(await eventually { trims.load(ordering: .relaxed) == 1 })
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(trims.load(ordering: .relaxed) == 1, "no run since: no more trims")
+        trimmer.runFinished()
+        #expect(await eventually { trims.load(ordering: .relaxed) == 2 })
     }
 
     @Test("does not trim while runs keep finishing; trims when they stop")
@@ -38,16 +34,12 @@ import Testing
         let trimmer = IdleMemoryTrimmer(quiet: .seconds(1)) {
             trims.add(1, ordering: .relaxed)
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await trimmer.run() }
-            // A run finishes every 20 ms for 2.5 s: never a second of quiet.
-            for _ in 0..<125 {
-                trimmer.runFinished()
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            #expect(trims.load(ordering: .relaxed) == 0)
-            #expect(await eventually { trims.load(ordering: .relaxed) == 1 })
-            group.cancelAll()
+        // A run finishes every 20 ms for 2.5 s: never a second of quiet.
+        for _ in 0..<125 {
+            trimmer.runFinished()
+            try await Task.sleep(for: .milliseconds(20))
         }
+        #expect(trims.load(ordering: .relaxed) == 0)
+        #expect(await eventually { trims.load(ordering: .relaxed) == 1 })
     }
 }

@@ -80,8 +80,7 @@ public struct GatewayServer: Sendable {
         // Services stop in reverse order: the WebSocket control plane first (shutdown event, runs
         // aborted), then the HTTP server drains, then the upstream client.
         var configuration = ServiceGroupConfiguration(
-            services: assembly.services + [trimmer, app, controlPlane], gracefulShutdownSignals: signals,
-            logger: logger)
+            services: assembly.services + [app, controlPlane], gracefulShutdownSignals: signals, logger: logger)
         configuration.maximumGracefulShutdownDuration = options.shutdownGrace
         let group = ServiceGroup(configuration: configuration)
         await onGroup(group)

@@ -1,6 +1,6 @@
+import ModelProviders
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -13,63 +13,69 @@ import Glibc
 /// glibc's allocator keeps what was freed: after 2,000 concurrent streams the gateway's RSS
 /// stayed at ~205 MiB with nothing running, although less than 20 MiB of it was in use (the
 /// rest free chunks in the event loops' arenas). `malloc_trim` returns the free pages. It runs
-/// once no run has finished for `quiet` — by default a little longer than AsyncHTTPClient keeps
-/// idle upstream connections, whose memory is freed only when they close — and never while
-/// runs keep coming: memory given back is faulted in again by the next burst (in one
+/// once no run has finished for `quiet` — in the gateway a little longer than AsyncHTTPClient
+/// keeps idle upstream connections, whose memory is freed only when they close — and never
+/// while runs keep coming: memory given back is faulted in again by the next burst (in one
 /// `make bench` run with a 2 s quiet time, the 2,000-stream phase, started on a trimmed heap,
-/// had 103 stalls where this session's other runs had 0–7). Measured (issue 6): 205 → 52 MiB.
-final class IdleMemoryTrimmer: Service, Sendable {
-    private let quiet: Int64
-    private let trim: @Sendable () async -> Void
-    /// When the last run finished (`NIODeadline` uptime, ns); 0 before the first.
+/// had 103 stalls where this session's other runs had 0–7). Measured (issue 6): 205 → 53 MiB.
+///
+/// Nothing runs until a run finishes: one event-loop timer per quiet spell, no task at start.
+final class IdleMemoryTrimmer: Sendable {
+    private let quiet: Duration
+    private let trim: @Sendable () -> Void
+    /// When the last run finished (`NIODeadline` uptime, ns).
     private let lastFinished = Atomic<Int64>(0)
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    /// A check is scheduled.
+    private let pending = Atomic(false)
 
     /// - Parameters:
     ///   - quiet: how long no run may finish before the trim.
-    ///   - trim: the trim (tests count calls); by default `malloc_trim(0)` on NIO's thread pool.
-    init(quiet: Duration, trim: (@Sendable () async -> Void)? = nil) {
-        self.quiet = Int64(quiet.components.seconds) * 1_000_000_000 + quiet.components.attoseconds / 1_000_000_000
+    ///   - trim: the trim, called on NIO's thread pool (tests count calls); by default
+    ///     `malloc_trim(0)`.
+    init(quiet: Duration, trim: (@Sendable () -> Void)? = nil) {
+        self.quiet = quiet
         self.trim = trim ?? Self.mallocTrim
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// A run finished. Cheap: a clock read, a store and, when the trimmer waits for work, one
-    /// wake-up.
+    /// A run finished. Cheap: a clock read and two atomics; a timer once per quiet spell.
     func runFinished() {
         lastFinished.store(Self.now, ordering: .relaxed)
-        wake.yield()
-    }
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { [self] in
-            var trimmedAfter: Int64 = 0
-            for await _ in wakeups {
-                guard lastFinished.load(ordering: .relaxed) != trimmedAfter else { continue }
-                guard await sleepUntilQuiet(), !Task.isCancelled else { return }
-                trimmedAfter = lastFinished.load(ordering: .relaxed)
-                await trim()
-            }
+        if pending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            schedule(after: quiet)
         }
     }
 
-    /// Sleeps until no run has finished for `quiet`. False when cancelled.
-    private func sleepUntilQuiet() async -> Bool {
-        while true {
-            let idle = Self.now - lastFinished.load(ordering: .relaxed)
-            if idle >= quiet { return true }
-            guard (try? await Task.sleep(for: .nanoseconds(quiet - idle))) != nil else { return false }
+    private func schedule(after delay: Duration) {
+        _ = EventLoopTimer(after: delay) { [self] in check() }
+    }
+
+    /// On the timer: trims when the runs have been quiet for `quiet`, else waits for the rest.
+    private func check() {
+        let idle = Duration.nanoseconds(Self.now - lastFinished.load(ordering: .relaxed))
+        if idle < quiet {
+            schedule(after: quiet - idle)
+            return
+        }
+        pending.store(false, ordering: .releasing)
+        // A run that finished since the check above found `pending` still set: its own quiet
+        // spell starts now.
+        if Duration.nanoseconds(Self.now - lastFinished.load(ordering: .relaxed)) < quiet,
+            pending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        {
+            schedule(after: quiet)
+        }
+        let trim = self.trim
+        // Off the event loops: it walks every arena.
+        NIOThreadPool.singleton.submit { state in
+            if state == .active { trim() }
         }
     }
 
     private static var now: Int64 { Int64(NIODeadline.now().uptimeNanoseconds) }
 
-    /// `malloc_trim(0)` where the C library has it (glibc), off the event loops and the
-    /// cooperative pool (it walks every arena).
-    private static let mallocTrim: @Sendable () async -> Void = {
-        guard let trim = cMallocTrim else { return }
-        _ = try? await NIOThreadPool.singleton.runIfActive { trim(0) }
+    /// `malloc_trim(0)` where the C library has it (glibc).
+    private static let mallocTrim: @Sendable () -> Void = {
+        _ = cMallocTrim?(0)
     }
 
     /// glibc's `malloc_trim`, looked up at run time: `<malloc.h>` is not part of the Glibc module.
