@@ -459,7 +459,9 @@ cold start 23.6 ms, and commits that were not synced.)
   runs and +2.60 in the third (a new Hummingbird connection's set-up and the machine's
   scheduling tails); the gateway's was +0.17 and +0.73 ms above the floor's in the first two
   runs (on one kept-alive connection, as the SDKs connect, the gateway's p99 was +1.15, +0.66
-  and +0.56 ms).
+  and +0.56 ms). Three later runs (03:49, 04:01, 04:13 UTC): gateway +1.07 / +0.59 / +1.77 ms
+  added, floor −0.11 / −0.02 / +1.76 (direct's own p99 jumped to 0.97 and 0.92 ms in the first
+  two) — at 04:13 the floor alone missed the target by as much as the gateway.
   *Latency p99* (≤ +0.5 ms) is not out of the stack's reach on its own (the relay's p99 was
   +0.43, +0.06 and +0.97 ms over direct), but a durable transcript adds its `fdatasync` p99
   (0.19–0.20 ms here) to it; the gateway's p99 was +1.98, +5.01 and +2.68 ms in these busy
