@@ -23,6 +23,7 @@ import Glibc
 final class IdleMemoryTrimmer: Sendable {
     private let quiet: Duration
     private let trim: @Sendable () -> Void
+    private let now: @Sendable () -> Int64
     /// When the last run finished (`NIODeadline` uptime, ns).
     private let lastFinished = Atomic<Int64>(0)
     /// A check is scheduled.
@@ -30,16 +31,21 @@ final class IdleMemoryTrimmer: Sendable {
 
     /// - Parameters:
     ///   - quiet: how long no run may finish before the trim.
+    ///   - now: the clock, in nanoseconds (tests move their own).
     ///   - trim: the trim, called on NIO's thread pool (tests count calls); by default
     ///     `malloc_trim(0)`.
-    init(quiet: Duration, trim: (@Sendable () -> Void)? = nil) {
+    init(
+        quiet: Duration, now: @escaping @Sendable () -> Int64 = { Int64(NIODeadline.now().uptimeNanoseconds) },
+        trim: (@Sendable () -> Void)? = nil
+    ) {
         self.quiet = quiet
+        self.now = now
         self.trim = trim ?? Self.mallocTrim
     }
 
     /// A run finished. Cheap: a clock read and two atomics; a timer once per quiet spell.
     func runFinished() {
-        lastFinished.store(Self.now, ordering: .relaxed)
+        lastFinished.store(now(), ordering: .relaxed)
         if pending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
             schedule(after: quiet)
         }
@@ -51,7 +57,7 @@ final class IdleMemoryTrimmer: Sendable {
 
     /// On the timer: trims when the runs have been quiet for `quiet`, else waits for the rest.
     private func check() {
-        let idle = Duration.nanoseconds(Self.now - lastFinished.load(ordering: .relaxed))
+        let idle = Duration.nanoseconds(now() - lastFinished.load(ordering: .relaxed))
         if idle < quiet {
             schedule(after: quiet - idle)
             return
@@ -59,7 +65,7 @@ final class IdleMemoryTrimmer: Sendable {
         pending.store(false, ordering: .releasing)
         // A run that finished since the check above found `pending` still set: its own quiet
         // spell starts now.
-        if Duration.nanoseconds(Self.now - lastFinished.load(ordering: .relaxed)) < quiet,
+        if Duration.nanoseconds(now() - lastFinished.load(ordering: .relaxed)) < quiet,
             pending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         {
             schedule(after: quiet)
@@ -70,8 +76,6 @@ final class IdleMemoryTrimmer: Sendable {
             if state == .active { trim() }
         }
     }
-
-    private static var now: Int64 { Int64(NIODeadline.now().uptimeNanoseconds) }
 
     /// `malloc_trim(0)` where the C library has it (glibc).
     private static let mallocTrim: @Sendable () -> Void = {
