@@ -62,7 +62,7 @@ public struct HTTPClientService: Service {
         configuration.timeout = .init(connect: connectTimeout, read: nil)
         // One upstream connection per in-flight stream: a low limit would queue streams silently.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 8192
-        configuration.connectionPool.idleTimeout = .seconds(Int64(Self.poolIdleTimeout.components.seconds))
+        configuration.connectionPool.idleTimeout = TimeAmount(Self.poolIdleTimeout)
         configuration.decompression = .disabled
         // No tracer is bootstrapped in this process; with the default (no-op) one AHC still
         // builds a span and its attributes per request, parsing the URL with Foundation.

@@ -6,15 +6,6 @@ import Testing
 
 /// The gate that lets a bounded number of streamed runs start at once (issue 6).
 @Suite struct AdmissionGateTests {
-    /// Polls `condition` for up to 5 s.
-    func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<500 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test("with every permit taken a run waits; released permits admit waiters first come, first served")
     func boundsAndOrder() async throws {
         let gate = AdmissionGate(permits: 2, holdLimit: .seconds(60))

@@ -46,6 +46,11 @@ final class IdleMemoryTrimmer: Sendable {
     /// A run finished. Cheap: a clock read and two atomics; a timer once per quiet spell.
     func runFinished() {
         lastFinished.store(now(), ordering: .relaxed)
+        armUnlessPending()
+    }
+
+    /// Starts a quiet spell's check, unless one is scheduled already.
+    private func armUnlessPending() {
         if pending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
             schedule(after: quiet)
         }
@@ -65,11 +70,7 @@ final class IdleMemoryTrimmer: Sendable {
         pending.store(false, ordering: .releasing)
         // A run that finished since the check above found `pending` still set: its own quiet
         // spell starts now.
-        if Duration.nanoseconds(now() - lastFinished.load(ordering: .relaxed)) < quiet,
-            pending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-        {
-            schedule(after: quiet)
-        }
+        if Duration.nanoseconds(now() - lastFinished.load(ordering: .relaxed)) < quiet { armUnlessPending() }
         let trim = self.trim
         // Off the event loops: it walks every arena.
         NIOThreadPool.singleton.submit { state in
@@ -83,7 +84,7 @@ final class IdleMemoryTrimmer: Sendable {
     }
 
     /// glibc's `malloc_trim`, looked up at run time: `<malloc.h>` is not part of the Glibc module.
-    private static let cMallocTrim: (@convention(c) (Int) -> Int32)? = {
+    static let cMallocTrim: (@convention(c) (Int) -> Int32)? = {
         #if canImport(Glibc)
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return nil }
         return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
